@@ -1,0 +1,64 @@
+"""`orchestrator plan` on synthetic apps of 10, 100 and 1,000 services.
+
+Targets: 1,000 services in under 2 s; 10x the app costs at most about 10x the time.
+Measured in-process (load metadata + build plan + render JSON) and end to end through the CLI.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.synth import synth_app
+from orchestrator import appmeta, envs
+from orchestrator.plan import build
+
+SIZES = (10, 100, 1000)
+STACK = "config:\n  orchestrator:cloud: aws\n  orchestrator:envType: production\n  orchestrator:app: bench\n  aws:region: eu-west-1\n"
+
+
+def _in_process(meta: Path, env: envs.Env, rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        build(appmeta.load(meta), env).to_json()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _cli(meta: Path, stacks: Path) -> float:
+    cmd = [sys.executable, "-m", "orchestrator", "--stacks", str(stacks), "plan", "--env", "bench", "--meta", str(meta),
+           "--format", "json"]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> dict[int, dict[str, float]]:
+    results: dict[int, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        stacks = Path(tmp) / "stacks"
+        stacks.mkdir()
+        (stacks / "Pulumi.bench.yaml").write_text(STACK)
+        env = envs.load(stacks, "bench")
+        for n in SIZES:
+            meta = Path(tmp) / f"meta-{n}.pb"
+            meta.write_bytes(synth_app(n).SerializeToString())
+            rounds = 5 if n < 1000 else 3
+            results[n] = {"in_process_s": _in_process(meta, env, rounds), "cli_s": _cli(meta, stacks)}
+            resources = len(build(appmeta.load(meta), env).resources)
+            results[n]["resources"] = resources
+            print(f"plan: {n:>5} services, {resources:>6} resources: in-process {results[n]['in_process_s']:.3f} s, "
+                  f"CLI {results[n]['cli_s']:.3f} s")
+    for small, big in zip(SIZES, SIZES[1:], strict=False):
+        ratio = results[big]["in_process_s"] / results[small]["in_process_s"]
+        print(f"plan: {big}/{small} services time ratio {ratio:.1f} (target about 10 or less)")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Deploy Encore-style apps: parser metadata in, infrastructure and runtime config out."""

@@ -1,0 +1,55 @@
+"""`orchestrator runtime-config`: a Provisioned record file + a plan -> one of the config formats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from orchestrator.errors import BadInput
+from orchestrator.model import Language
+from orchestrator.plan import Plan
+from runtime_config.infra import Provisioned
+
+
+def load_provisioned(path: Path) -> Provisioned:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput("no such file", where=str(path)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(f"not a JSON Provisioned record ({exc})", where=str(path)) from None
+    try:
+        return Provisioned.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "record"
+        raise BadInput(f"{loc}: {err['msg']}", where=str(path)) from None
+
+
+def render(plan: Plan, provisioned_path: Path, fmt: str, *, hosted_services: Sequence[str] | None) -> bytes:
+    from runtime_config.build import build
+    from runtime_config.encode import to_env_value
+    from runtime_config.infra_json import build_infra_json
+
+    provisioned = load_provisioned(provisioned_path)
+    if provisioned.cloud != plan.env.cloud or provisioned.env != plan.env.name:
+        raise BadInput(
+            f"record is for {provisioned.cloud}/{provisioned.env}, not {plan.env.cloud}/{plan.env.name}",
+            where=str(provisioned_path),
+        )
+    if fmt == "infra-json":
+        doc = build_infra_json(plan, provisioned, hosted_services=hosted_services)
+        return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+    if plan.language is Language.GO:
+        raise BadInput("Go apps read only the JSON infra config; use --format infra-json", where="--format")
+    message = build(plan, provisioned, hosted_services=hosted_services)
+    if fmt == "pb":
+        return message.SerializeToString(deterministic=True)
+    if fmt == "env":
+        return f"ENCORE_RUNTIME_CONFIG={to_env_value(message.SerializeToString(deterministic=True))}\n".encode()
+    from google.protobuf import json_format
+
+    return (json_format.MessageToJson(message, sort_keys=True) + "\n").encode()

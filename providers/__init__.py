@@ -1,0 +1,1 @@
+"""Targets: one package per cloud (and `local`), the same module names in each."""

@@ -1,0 +1,113 @@
+"""Object storage: an S3 bucket per bucket, private and TLS-only unless declared public
+(then readable by anyone, never writable), encrypted, owner-enforced; access-logged where data
+is protected (production).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from orchestrator.envs import Sizing
+from orchestrator.model import Bucket
+from orchestrator.plan import PlannedResource
+from providers.aws import settings
+from providers.aws.session import AwsSession, Component
+from providers.base import Context, Deployed
+
+
+def _hardened(
+    comp: Component, prefix: str, name: str, sizing: Sizing, *, public: bool, versioned: bool,
+    expire_days: int | None = None,
+) -> tuple[aws.s3.Bucket, aws.s3.BucketPublicAccessBlock]:
+    """A bucket with its ownership, public-access block, encryption, versioning and lifecycle."""
+    bucket = aws.s3.Bucket(
+        f"{prefix}/bucket", bucket=name, force_destroy=sizing.force_destroy, opts=comp.child(sizing, stateful=True)
+    )
+    aws.s3.BucketOwnershipControls(
+        f"{prefix}/ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=comp.child()
+    )
+    block = aws.s3.BucketPublicAccessBlock(
+        f"{prefix}/public-access", bucket=bucket.id, **settings.public_access_block(public), opts=comp.child()
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{prefix}/encryption",
+        bucket=bucket.id,
+        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+        opts=comp.child(),
+    )
+    status = settings.versioning_status(declared=versioned, sizing=sizing)
+    if status:
+        aws.s3.BucketVersioning(
+            f"{prefix}/versioning", bucket=bucket.id, versioning_configuration={"status": status}, opts=comp.child()
+        )
+    aws.s3.BucketLifecycleConfiguration(
+        f"{prefix}/lifecycle",
+        bucket=bucket.id,
+        rules=settings.lifecycle_rules(declared_versioned=versioned, sizing=sizing, expire_days=expire_days),
+        opts=comp.child(),
+    )
+    return bucket, block
+
+
+class BucketComponent(Component):
+    def __init__(self, session: AwsSession, res: PlannedResource) -> None:
+        assert isinstance(res.spec, Bucket)
+        spec = res.spec
+        super().__init__("Bucket", res.key, session, {"public": spec.public, "versioned": spec.versioned})
+        name = res.names["bucket"]
+        self.bucket, block = _hardened(self, res.key, name, res.settings, public=spec.public, versioned=spec.versioned)
+        if res.settings.protect:
+            aws.s3.BucketLogging(
+                f"{res.key}/logging",
+                bucket=self.bucket.id,
+                target_bucket=session.access_logs().bucket.id,
+                target_prefix=f"{name}/",
+                opts=self.child(),
+            )
+        aws.s3.BucketPolicy(
+            f"{res.key}/policy",
+            bucket=self.bucket.id,
+            policy=self.bucket.arn.apply(lambda arn: json.dumps(settings.bucket_policy(arn, public=spec.public))),
+            opts=self.child(depends_on=[block]),
+        )
+        self.register_outputs({"arn": self.bucket.arn})
+
+
+class AccessLogs(Component):
+    """The env's server-access-log bucket (never logging to itself); its own policy admits the logging service."""
+
+    def __init__(self, session: AwsSession) -> None:
+        super().__init__("AccessLogs", "access-logs", session)
+        sizing = session.plan.env.sizing
+        self.bucket, block = _hardened(
+            self, "access-logs", session.physical("aws.s3", "access-logs"), sizing, public=False, versioned=True,
+            expire_days=sizing.log_retention_days,
+        )
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        aws.s3.BucketPolicy(
+            "access-logs/policy",
+            bucket=self.bucket.id,
+            policy=pulumi.Output.all(self.bucket.arn, account).apply(
+                lambda vals: json.dumps(settings.log_bucket_policy(vals[0], vals[1]))
+            ),
+            opts=self.child(depends_on=[block]),
+        )
+        self.register_outputs({"bucket": self.bucket.id})
+
+
+def handle_bucket(ctx: Context, res: PlannedResource) -> Deployed:
+    session: AwsSession = ctx.target
+    comp = BucketComponent(session, res)
+    assert isinstance(res.spec, Bucket)
+    record: dict[str, Any] = {"encore_name": res.name, "cloud_name": comp.bucket.bucket}
+    if res.spec.public:
+        record["public_base_url"] = comp.bucket.bucket_regional_domain_name.apply(settings.public_base_url)
+    fragment = {"object_storage": {"provider": "s3", "region": session.region, "buckets": [record]}}
+    objects = comp.bucket.arn.apply(lambda arn: f"{arn}/*")
+    return Deployed(
+        provisioned=fragment, grants_target={"list-objects": comp.bucket.arn, "*": objects}, resource=comp
+    )

@@ -1,0 +1,76 @@
+"""Caches: an ElastiCache Redis replication group per cache cluster (cluster mode off, as the
+runtime's client is single-node), TLS required, encrypted at rest, AUTH token in Secrets Manager.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from orchestrator.model import Cache
+from orchestrator.plan import PlannedResource
+from providers.aws import settings
+from providers.aws.session import AwsSession, Component
+from providers.base import Context, Deployed
+
+
+class CacheComponent(Component):
+    def __init__(self, session: AwsSession, res: PlannedResource) -> None:
+        super().__init__("Cache", res.key, session)
+        assert isinstance(res.spec, Cache)
+        sizing, identifier = res.settings, res.names["cluster"]
+        network = session.network()
+        group = network.data_group("cache", settings.REDIS_PORT)
+        token = random.RandomPassword(
+            f"{res.key}/auth", length=64, special=False, opts=self.child(sizing, stateful=True)
+        )
+        secret_name = session.physical("aws.secretsmanager", "cache", res.name)
+        self.secret = aws.secretsmanager.Secret(
+            f"{res.key}/auth",
+            **settings.secret_args(secret_name, sizing, f"AUTH token of the Redis cache {identifier}"),
+            opts=self.child(sizing, stateful=True),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{res.key}/auth",
+            secret_id=self.secret.id,
+            secret_string=token.result,
+            opts=self.child(sizing, stateful=True),
+        )
+        subnets = aws.elasticache.SubnetGroup(
+            f"{res.key}/subnets",
+            name=identifier,
+            subnet_ids=network.subnet_ids,
+            description=f"Private subnets of {identifier}",
+            opts=self.child(),
+        )
+        params = aws.elasticache.ParameterGroup(
+            f"{res.key}/params",
+            name=identifier,
+            family=settings.cache_family(),
+            description=f"Eviction policy of {identifier}",
+            parameters=settings.cache_parameters(res.spec.eviction_policy),
+            opts=self.child(),
+        )
+        self.group = aws.elasticache.ReplicationGroup(
+            f"{res.key}/redis",
+            subnet_group_name=subnets.name,
+            security_group_ids=[group.id],
+            parameter_group_name=params.name,
+            auth_token=pulumi.Output.secret(token.result),
+            **settings.cache_args(identifier, sizing),
+            opts=self.child(sizing, stateful=True),
+        )
+        self.register_outputs({"host": self.group.primary_endpoint_address})
+
+
+def handle_cache(ctx: Context, res: PlannedResource) -> Deployed:
+    comp = CacheComponent(ctx.target, res)
+    record = {
+        "encore_name": res.name,
+        "host": pulumi.Output.concat(comp.group.primary_endpoint_address, f":{settings.REDIS_PORT}"),
+        "key_prefix": res.names["key_prefix"],
+        "tls": {},
+        "auth": {"env": res.names["auth_env"], "source": comp.secret.arn},
+    }
+    return Deployed(provisioned={"caches": [record]}, grants_target={"use": comp.secret.arn}, resource=comp)

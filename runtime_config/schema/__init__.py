@@ -1,0 +1,1 @@
+"""Wire-compatible protobuf schemas (Encore app metadata and runtime config)."""

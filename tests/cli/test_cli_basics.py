@@ -1,0 +1,88 @@
+"""The CLI's cross-cutting promises: fast help without SDKs, one-line errors, exit codes, colour rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("pulumi", "pulumi_aws", "boto3", "botocore", "psycopg", "moto", "redis", "pydantic", "google.protobuf", "rich")
+
+
+def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, stdin: str | None = None):
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env.pop("ORCHESTRATOR_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "orchestrator", *args], cwd=cwd, env=full_env, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["deploy", "--help"], ["plan", "--help"], ["--version"]])
+def test_help_imports_no_sdk(args):
+    code = (
+        "import sys\nfrom orchestrator.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"loaded = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "sys.stderr.write(repr(loaded))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.stderr.strip().endswith("[]"), out.stderr
+
+
+def test_version():
+    out = run_cli("--version")
+    assert out.returncode == 0
+    assert "orchestrator" in out.stdout
+
+
+def test_unknown_env_is_bad_input_one_line(tmp_path):
+    (tmp_path / "stacks").mkdir()
+    out = run_cli("plan", "--env", "nope", "--meta", "x.pb", cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith("error: ")
+    assert "Pulumi.nope.yaml" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_usage_error_exit_2():
+    out = run_cli("plan")
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: ")
+
+
+def test_debug_shows_traceback(tmp_path):
+    (tmp_path / "stacks").mkdir()
+    out = run_cli("--debug", "plan", "--env", "nope", "--meta", "x.pb", cwd=tmp_path)
+    assert out.returncode != 0
+    assert "Traceback" in out.stderr
+
+
+def test_no_color_when_not_a_tty_or_no_color(tmp_path):
+    (tmp_path / "stacks").mkdir()
+    out = run_cli("plan", "--env", "nope", "--meta", "x.pb", cwd=tmp_path, env={"NO_COLOR": "1"})
+    assert "\x1b[" not in out.stderr
+
+
+def test_env_list_and_show_json():
+    out = run_cli("env", "list", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    names = {e["name"]: e for e in json.loads(out.stdout)}
+    assert names["local"]["cloud"] == "local"
+    assert {e["cloud"] for e in names.values()} >= {"local", "aws", "gcp", "azure"}
+    shown = run_cli("env", "show", "local")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["name"] == "local"
+
+
+def test_support_matrix_json_is_derived_from_tables():
+    out = run_cli("support-matrix", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    bucket_ts = next(r for r in rows if r["kind"] == "bucket" and r["language"] == "typescript")
+    assert bucket_ts["azure"] == "no Encore runtime has an Azure object-storage provider"
+    assert bucket_ts["local"] == "yes"
+    assert bucket_ts["aws"] == "yes"

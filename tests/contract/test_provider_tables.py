@@ -1,0 +1,41 @@
+"""Every target x kind has a handler or a reason; handlers resolve; tables import no SDK."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestrator.model import Kind
+from providers.base import TARGETS, table
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("cloud", TARGETS)
+@pytest.mark.parametrize("kind", list(Kind))
+def test_handler_or_reason(cloud, kind):
+    tbl = table(cloud)
+    assert (kind in tbl.handlers) != (kind in tbl.unsupported), f"{cloud}/{kind}: exactly one of handler or reason"
+    if kind in tbl.unsupported:
+        assert len(tbl.unsupported[kind]) > 10
+
+
+@pytest.mark.parametrize("cloud", ["local", "aws"])
+def test_handlers_resolve(cloud):
+    tbl = table(cloud)
+    for kind in tbl.handlers:
+        assert callable(tbl.handler(kind))
+
+
+def test_tables_import_no_sdk():
+    code = (
+        "import sys\nfrom providers.base import TARGETS, table\n"
+        "[table(c) for c in TARGETS]\n"
+        "bad = [m for m in ('pulumi', 'pulumi_aws', 'boto3', 'psycopg', 'moto') if m in sys.modules]\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
