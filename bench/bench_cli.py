@@ -31,8 +31,10 @@ def main() -> dict[str, float]:
         "help_ms": statistics.median(ours) * 1000,
     }
     result["ratio"] = result["help_ms"] / result["import_click_ms"]
-    print(f"cli: import click {result['import_click_ms']:.1f} ms, orchestrator --help {result['help_ms']:.1f} ms, "
-          f"ratio {result['ratio']:.2f} (target <= 1.5)")
+    print(
+        f"cli: import click {result['import_click_ms']:.1f} ms, orchestrator --help {result['help_ms']:.1f} ms, "
+        f"ratio {result['ratio']:.2f} (target <= 1.5)"
+    )
     return result
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 from bench.synth import synth_app
@@ -18,7 +19,12 @@ from orchestrator import appmeta, envs
 from orchestrator.plan import build
 
 SIZES = (10, 100, 1000)
-STACK = "config:\n  orchestrator:cloud: aws\n  orchestrator:envType: production\n  orchestrator:app: bench\n  aws:region: eu-west-1\n"
+STACK = """config:
+  orchestrator:cloud: aws
+  orchestrator:envType: production
+  orchestrator:app: bench
+  aws:region: eu-west-1
+"""
 
 
 def _in_process(meta: Path, env: envs.Env, rounds: int) -> float:
@@ -31,8 +37,20 @@ def _in_process(meta: Path, env: envs.Env, rounds: int) -> float:
 
 
 def _cli(meta: Path, stacks: Path) -> float:
-    cmd = [sys.executable, "-m", "orchestrator", "--stacks", str(stacks), "plan", "--env", "bench", "--meta", str(meta),
-           "--format", "json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "orchestrator",
+        "--stacks",
+        str(stacks),
+        "plan",
+        "--env",
+        "bench",
+        "--meta",
+        str(meta),
+        "--format",
+        "json",
+    ]
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
@@ -52,9 +70,11 @@ def main() -> dict[int, dict[str, float]]:
             results[n] = {"in_process_s": _in_process(meta, env, rounds), "cli_s": _cli(meta, stacks)}
             resources = len(build(appmeta.load(meta), env).resources)
             results[n]["resources"] = resources
-            print(f"plan: {n:>5} services, {resources:>6} resources: in-process {results[n]['in_process_s']:.3f} s, "
-                  f"CLI {results[n]['cli_s']:.3f} s")
-    for small, big in zip(SIZES, SIZES[1:], strict=False):
+            print(
+                f"plan: {n:>5} services, {resources:>6} resources: in-process {results[n]['in_process_s']:.3f} s, "
+                f"CLI {results[n]['cli_s']:.3f} s"
+            )
+    for small, big in pairwise(SIZES):
         ratio = results[big]["in_process_s"] / results[small]["in_process_s"]
         print(f"plan: {big}/{small} services time ratio {ratio:.1f} (target about 10 or less)")
     return results

@@ -69,20 +69,39 @@ def _exit(code: int) -> NoReturn:
 
 
 meta_option = click.option(
-    "--meta", "meta", type=click.Path(path_type=Path, dir_okay=False), envvar="ORCHESTRATOR_META", required=True,
+    "--meta",
+    "meta",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="ORCHESTRATOR_META",
+    required=True,
     help="The parser's app metadata: binary (/encore/meta), ENCORE_APP_META value (base64 / gzip:) or protobuf JSON.",
 )
-env_option = click.option("--env", "env_name", required=True, envvar="ORCHESTRATOR_ENV", help="Environment (stack) name.")
-yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required when not interactive).")
+env_option = click.option(
+    "--env", "env_name", required=True, envvar="ORCHESTRATOR_ENV", help="Environment (stack) name."
+)
+yes_option = click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask for confirmation (required when not interactive)."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(VERSION, prog_name="orchestrator")
 @click.option("--debug", is_flag=True, envvar="ORCHESTRATOR_DEBUG", help="Show tracebacks for errors.")
-@click.option("--stacks", type=click.Path(path_type=Path, file_okay=False), default=Path("stacks"), show_default=True,
-              envvar="ORCHESTRATOR_STACKS", help="Directory holding Pulumi.<env>.yaml stack files.")
-@click.option("--state-dir", type=click.Path(path_type=Path, file_okay=False), default=None, envvar="ORCHESTRATOR_HOME",
-              help="Where local state, Pulumi's file backend and written configs live [default: .orchestrator].")
+@click.option(
+    "--stacks",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("stacks"),
+    show_default=True,
+    envvar="ORCHESTRATOR_STACKS",
+    help="Directory holding Pulumi.<env>.yaml stack files.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    envvar="ORCHESTRATOR_HOME",
+    help="Where local state, Pulumi's file backend and written configs live [default: .orchestrator].",
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, stacks: Path, state_dir: Path | None) -> None:
     """Deploy Encore-style apps: metadata in, infrastructure and runtime config out."""
@@ -109,15 +128,27 @@ def plan(state: State, env_name: str, meta: Path, fmt: str) -> None:
 @cli.command("runtime-config")
 @env_option
 @meta_option
-@click.option("--provisioned", type=click.Path(path_type=Path, dir_okay=False, exists=False), required=True,
-              help="A Provisioned record (JSON) as a target wrote it.")
-@click.option("--format", "fmt", type=click.Choice(["pb", "env", "infra-json", "json"]), default="pb", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write here instead of stdout (pb needs --output or a non-TTY stdout).")
+@click.option(
+    "--provisioned",
+    type=click.Path(path_type=Path, dir_okay=False, exists=False),
+    required=True,
+    help="A Provisioned record (JSON) as a target wrote it.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["pb", "env", "infra-json", "json"]), default="pb", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write here instead of stdout (pb needs --output or a non-TTY stdout).",
+)
 @click.option("--hosted-service", "hosted", multiple=True, help="Only these services run in the process (repeatable).")
 @pass_state
-def runtime_config_cmd(state: State, env_name: str, meta: Path, provisioned: Path, fmt: str, output: Path | None,
-                       hosted: tuple[str, ...]) -> None:
+def runtime_config_cmd(
+    state: State, env_name: str, meta: Path, provisioned: Path, fmt: str, output: Path | None, hosted: tuple[str, ...]
+) -> None:
     """Write the runtime config the native core reads, from a plan and a Provisioned record."""
     from orchestrator.runtime_config_cli import render
 
@@ -170,10 +201,15 @@ def env_list(state: State, fmt: str) -> None:
 
     loaded = [envs.load(state.stacks, name) for name in envs.list_envs(state.stacks)]
     if fmt == "json":
-        state.ui.document([{"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region} for e in loaded])
+        state.ui.document(
+            [{"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region} for e in loaded]
+        )
         return
-    state.ui.table("Environments", ["name", "cloud", "type", "region", "base"],
-                   [[e.name, e.cloud, e.env_type.value, e.region or "-", e.base or "-"] for e in loaded])
+    state.ui.table(
+        "Environments",
+        ["name", "cloud", "type", "region", "base"],
+        [[e.name, e.cloud, e.env_type.value, e.region or "-", e.base or "-"] for e in loaded],
+    )
 
 
 @env.command("show")
@@ -188,22 +224,43 @@ def env_show(state: State, name: str) -> None:
 @cli.command()
 @env_option
 @meta_option
-@click.option("--app-root", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="The app's source tree (for migrations) [default: the metadata's directory].")
+@click.option(
+    "--app-root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The app's source tree (for migrations) [default: the metadata's directory].",
+)
 @yes_option
 @click.option("--allow-destroy", is_flag=True, help="Remove resources that vanished from the metadata.")
-@click.option("--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another run's lock.")
+@click.option(
+    "--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another run's lock."
+)
 @click.option("--force-unlock", is_flag=True, help="Break a stale lock left by a dead run.")
 @pass_state
-def deploy(state: State, env_name: str, meta: Path, app_root: Path | None, yes: bool, allow_destroy: bool,
-           lock_timeout: float, force_unlock: bool) -> None:
+def deploy(
+    state: State,
+    env_name: str,
+    meta: Path,
+    app_root: Path | None,
+    yes: bool,
+    allow_destroy: bool,
+    lock_timeout: float,
+    force_unlock: bool,
+) -> None:
     """Provision ENV for the app and write its runtime config."""
     from orchestrator.targets import operation
 
     env_ = state.env(env_name)
     app, the_plan = _plan(env_, meta)
-    opts = state.options(meta_path=meta, app_root=app_root or meta.parent, yes=yes, interactive=state.ui.interactive,
-                         allow_destroy=allow_destroy, lock_timeout=lock_timeout, force_unlock=force_unlock)
+    opts = state.options(
+        meta_path=meta,
+        app_root=app_root or meta.parent,
+        yes=yes,
+        interactive=state.ui.interactive,
+        allow_destroy=allow_destroy,
+        lock_timeout=lock_timeout,
+        force_unlock=force_unlock,
+    )
     _exit(operation(env_, "deploy")(the_plan, app, opts, state.ui))
 
 
@@ -233,8 +290,9 @@ def _env_command(name: str, help_text: str, *, confirm: bool = False, lock: bool
     if confirm:
         cmd = yes_option(cmd)
     if lock:
-        cmd = click.option("--lock-timeout", type=float, default=0.0, show_default=True,
-                           help="Seconds to wait for another run's lock.")(cmd)
+        cmd = click.option(
+            "--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another run's lock."
+        )(cmd)
         cmd = click.option("--force-unlock", is_flag=True, help="Break a stale lock left by a dead run.")(cmd)
     cli.command(name)(env_option(cmd))
 
@@ -287,8 +345,14 @@ def secret() -> None:
 @secret.command("set")
 @env_option
 @click.argument("name")
-@click.option("--meta", "meta", type=click.Path(path_type=Path, dir_okay=False), envvar="ORCHESTRATOR_META",
-              default=None, help="App metadata (to check NAME is declared and find the app name).")
+@click.option(
+    "--meta",
+    "meta",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="ORCHESTRATOR_META",
+    default=None,
+    help="App metadata (to check NAME is declared and find the app name).",
+)
 @pass_state
 def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> None:
     """Set secret NAME for ENV; the value comes from stdin (piped) or a hidden prompt."""
@@ -299,8 +363,10 @@ def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> Non
     if meta is not None:
         declared = {s.name for s in _load_app(meta).secrets}
         if name not in declared:
-            raise BadInput(f"secret {name!r} is not declared by the app (declared: {', '.join(sorted(declared)) or 'none'})",
-                           where=str(meta))
+            raise BadInput(
+                f"secret {name!r} is not declared by the app (declared: {', '.join(sorted(declared)) or 'none'})",
+                where=str(meta),
+            )
     if sys.stdin.isatty():
         value = click.prompt(f"Value for {name}", hide_input=True, confirmation_prompt=True, err=True)
     else:
@@ -315,8 +381,13 @@ def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> Non
 @cli.command()
 @env_option
 @meta_option
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the graph JSON here [default: stdout].")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the graph JSON here [default: stdout].",
+)
 @pass_state
 def graph(state: State, env_name: str, meta: Path, output: Path | None) -> None:
     """Render ENV's Pulumi program under mocks (no CLI, no credentials) and dump every resource."""
@@ -328,7 +399,10 @@ def graph(state: State, env_name: str, meta: Path, output: Path | None) -> None:
 
         raise BadInput("the local target has no Pulumi program; use a cloud environment", where=f"env {env_name}")
     _, the_plan = _plan(env_, meta)
-    text = graphing.to_json(graphing.render(the_plan))
+    rendered = graphing.render_full(the_plan, app_root=meta.parent)
+    for warning in rendered.warnings:
+        state.ui.warn(warning)
+    text = graphing.to_json(rendered.resources)
     if output is None:
         sys.stdout.write(text)
         return
@@ -359,7 +433,9 @@ def main(argv: list[str] | None = None) -> None:
             raise
         if isinstance(exc, OrchestratorError):
             _fail(str(exc).replace("\n", " "), int(exc.exit_code))
-        _fail(f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (rerun with --debug)", 1)
+        _fail(
+            f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (rerun with --debug)", 1
+        )
     sys.exit(0)
 
 

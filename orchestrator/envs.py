@@ -43,7 +43,7 @@ class Sizing(_Keys):
     sql_min_capacity: float = Field(0.5, alias="sqlMinCapacity", ge=0, le=256)
     sql_max_capacity: float = Field(1.0, alias="sqlMaxCapacity", gt=0, le=256)
     sql_instances: int = Field(1, alias="sqlInstances", ge=1, le=16)
-    sql_engine_version: str = Field("16", alias="sqlEngineVersion", pattern=r"^\d+(\.\d+)?$")
+    sql_engine_version: str = Field("16.6", alias="sqlEngineVersion", pattern=r"^\d+(\.\d+)?$")
     backup_retention_days: int = Field(1, alias="backupRetentionDays", ge=1, le=35)
     cache_size: Literal["small", "medium", "large"] = Field("small", alias="cacheSize")
     cache_replicas: int = Field(0, alias="cacheReplicas", ge=0, le=5)
@@ -57,9 +57,18 @@ class Sizing(_Keys):
 
 PRESETS: dict[EnvType, Sizing] = {
     EnvType.PRODUCTION: Sizing(
-        sqlMinCapacity=0.5, sqlMaxCapacity=8, sqlInstances=2, backupRetentionDays=14, cacheSize="medium",
-        cacheReplicas=1, highAvailability=True, deletionProtection=True, protect=True, secretRecoveryDays=7,
-        forceDestroy=False, logRetentionDays=90,
+        sqlMinCapacity=0.5,
+        sqlMaxCapacity=8,
+        sqlInstances=2,
+        backupRetentionDays=14,
+        cacheSize="medium",
+        cacheReplicas=1,
+        highAvailability=True,
+        deletionProtection=True,
+        protect=True,
+        secretRecoveryDays=7,
+        forceDestroy=False,
+        logRetentionDays=90,
     ),
     EnvType.DEVELOPMENT: Sizing(),
     EnvType.EPHEMERAL: Sizing(sqlMinCapacity=0),
@@ -153,7 +162,9 @@ def list_envs(stacks_dir: Path) -> list[str]:
 def load(stacks_dir: Path, name: str) -> Env:
     path = stack_path(stacks_dir, name)
     if not ENV_NAME.match(name):
-        raise BadInput(f"environment name {name!r} must be lowercase letters, digits and '-', 1-32 chars", where=str(path))
+        raise BadInput(
+            f"environment name {name!r} must be lowercase letters, digits and '-', 1-32 chars", where=str(path)
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -177,7 +188,9 @@ def parse(text: str, *, name: str, where: str) -> Env:
         raise BadInput("a stack file must be a mapping with a 'config' key", where=where)
     for key in doc:
         if key not in PULUMI_TOP_LEVEL:
-            raise BadInput(f"unknown top-level key {key!r} (allowed: {', '.join(sorted(PULUMI_TOP_LEVEL))})", where=where)
+            raise BadInput(
+                f"unknown top-level key {key!r} (allowed: {', '.join(sorted(PULUMI_TOP_LEVEL))})", where=where
+            )
     config = doc.get("config") or {}
     if not isinstance(config, dict):
         raise BadInput("'config' must be a mapping", where=where)
@@ -197,9 +210,13 @@ def parse(text: str, *, name: str, where: str) -> Env:
 
     keys = _validate(OrchestratorKeys, ours, where, prefix="orchestrator:")
     preset = PRESETS[keys.env_type]
-    sizing = _validate(Sizing, {**preset.model_dump(by_alias=True), **keys.sizing}, where, prefix="orchestrator:sizing.")
+    sizing = _validate(
+        Sizing, {**preset.model_dump(by_alias=True), **keys.sizing}, where, prefix="orchestrator:sizing."
+    )
     overrides = {
-        res: _validate(Sizing, {**sizing.model_dump(by_alias=True), **vals}, where, prefix=f"orchestrator:overrides.{res}.")
+        res: _validate(
+            Sizing, {**sizing.model_dump(by_alias=True), **vals}, where, prefix=f"orchestrator:overrides.{res}."
+        )
         for res, vals in sorted(keys.overrides.items())
     }
     for res in overrides:
@@ -212,11 +229,24 @@ def parse(text: str, *, name: str, where: str) -> Env:
 
     region = _region(keys.cloud, provider, where)
     return Env(
-        name=name, cloud=keys.cloud, env_type=keys.env_type, app=keys.app, region=region,
-        project=provider.get("gcp:project"), sizing=sizing, overrides=overrides, base=keys.base, pr=keys.pr,
-        ttl_hours=keys.ttl_hours, local=keys.local, aws=keys.aws, backend=keys.backend,
+        name=name,
+        cloud=keys.cloud,
+        env_type=keys.env_type,
+        app=keys.app,
+        region=region,
+        project=provider.get("gcp:project"),
+        sizing=sizing,
+        overrides=overrides,
+        base=keys.base,
+        pr=keys.pr,
+        ttl_hours=keys.ttl_hours,
+        local=keys.local,
+        aws=keys.aws,
+        backend=keys.backend,
         secrets_provider=keys.secrets_provider or doc.get("secretsprovider"),
-        runtime_config_size_limit=keys.runtime_config_size_limit, provider_config=provider, path=where,
+        runtime_config_size_limit=keys.runtime_config_size_limit,
+        provider_config=provider,
+        path=where,
     )
 
 

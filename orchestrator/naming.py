@@ -45,7 +45,9 @@ HASH_LEN = 8
 
 RULES: dict[str, Rule] = {
     # AWS
-    "aws.s3": Rule(63, "a-z0-9-", min_len=3, global_scope=True, forbidden_prefixes=("xn--", "sthree-", "amzn-s3-demo-")),
+    "aws.s3": Rule(
+        63, "a-z0-9-", min_len=3, global_scope=True, forbidden_prefixes=("xn--", "sthree-", "amzn-s3-demo-")
+    ),
     "aws.sns": Rule(256, "A-Za-z0-9_-", lower=False),
     "aws.sns.fifo": Rule(256, "A-Za-z0-9_-", lower=False, suffix=".fifo"),
     "aws.sqs": Rule(80, "A-Za-z0-9_-", lower=False),
@@ -57,7 +59,14 @@ RULES: dict[str, Rule] = {
     "aws.scheduler": Rule(64, "A-Za-z0-9_.-", lower=False),
     "aws.generic": Rule(63, "a-z0-9-"),
     # GCP
-    "gcp.gcs": Rule(63, "a-z0-9_-", min_len=3, global_scope=True, forbidden_prefixes=("goog",), forbidden_substrings=("google", "g00gle")),
+    "gcp.gcs": Rule(
+        63,
+        "a-z0-9_-",
+        min_len=3,
+        global_scope=True,
+        forbidden_prefixes=("goog",),
+        forbidden_substrings=("google", "g00gle"),
+    ),
     "gcp.pubsub": Rule(255, "A-Za-z0-9_.~+%-", lower=False, min_len=3, forbidden_prefixes=("goog",)),
     "gcp.sql": Rule(63, "a-z0-9-"),
     "gcp.redis": Rule(40, "a-z0-9-"),

@@ -131,9 +131,16 @@ class _Namer:
 
 
 def _resources(app: App, env: Env, name: _Namer) -> Iterator[PlannedResource]:
-    def planned(kind: Kind, enc: str, names: dict[str, str], spec: AnySpec = None, deps: tuple[str, ...] = ()) -> PlannedResource:
+    def planned(
+        kind: Kind, enc: str, names: dict[str, str], spec: AnySpec = None, deps: tuple[str, ...] = ()
+    ) -> PlannedResource:
         return PlannedResource(
-            kind=kind, name=enc, names=names, spec=spec, settings=env.sizing_for(resource_key(kind, enc)), depends_on=deps
+            kind=kind,
+            name=enc,
+            names=names,
+            spec=spec,
+            settings=env.sizing_for(resource_key(kind, enc)),
+            depends_on=deps,
         )
 
     for svc in app.services:
@@ -163,6 +170,7 @@ def _resources(app: App, env: Env, name: _Namer) -> Iterator[PlannedResource]:
         names = {"cluster": name(name.CACHE, cache.name), "key_prefix": naming.make("redis.prefix", cache.name) + "/"}
         if env.cloud != "local":
             names["auth_env"] = naming.env_var("CACHE", cache.name, "AUTH")
+            names["auth_secret"] = name(name.SECRET, "cache", cache.name)
         yield planned(Kind.CACHE, cache.name, names, cache)
 
     for bucket in app.buckets:
@@ -208,4 +216,10 @@ def summary(plan: Plan) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for r in plan.resources:
         counts[r.kind.value] = counts.get(r.kind.value, 0) + 1
-    return {"app": plan.app, "env": plan.env.name, "cloud": plan.env.cloud, "resources": counts, "grants": len(plan.grants)}
+    return {
+        "app": plan.app,
+        "env": plan.env.name,
+        "cloud": plan.env.cloud,
+        "resources": counts,
+        "grants": len(plan.grants),
+    }

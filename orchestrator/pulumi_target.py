@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import yaml
 
 from orchestrator.envs import Env, EnvType
-from orchestrator.errors import BadInput, Locked, MissingTool, OrchestratorError, PendingOperations
+from orchestrator.errors import BadInput, Locked, MissingTool, OrchestratorError, PendingOperations, PolicyViolation
 from orchestrator.files import write_atomic
 
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ T = TypeVar("T")
 def deploy(plan: Plan, app: App, opts: Options, ui: UI) -> int:
     env = plan.env
     require_yes(env, opts, "deploy")
+    check_policy(plan, opts, ui)
     stack = open_stack(env, opts, inline_program(plan, app_root(opts)))
     check_pending(stack, env, opts)
     if env.env_type is EnvType.PRODUCTION or not opts.yes:
@@ -83,6 +84,7 @@ def deploy(plan: Plan, app: App, opts: Options, ui: UI) -> int:
 
 def preview(plan: Plan, app: App, opts: Options, ui: UI) -> int:
     env = plan.env
+    check_policy(plan, opts, ui)
     stack = open_stack(env, opts, inline_program(plan, app_root(opts)))
     ops = pending_operations(stack, env)
     if ops:
@@ -259,6 +261,55 @@ def write_project(env: Env, opts: Options, backend: str) -> Path:
     except OSError as exc:
         raise BadInput(f"cannot write the Pulumi workspace: {exc.strerror or exc}", where=str(work)) from None
     return work
+
+
+def check_policy(plan: Plan, opts: Options, ui: UI) -> None:
+    """Render the program under mocks and refuse blocking security-baseline violations (exit 4).
+
+    The render runs in a fresh child process so Pulumi's mock runtime never shares one with the
+    Automation API's real one.
+    """
+    import multiprocessing
+
+    from orchestrator import policy
+
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_render_graph, args=(plan, app_root(opts), send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        rendered: list[dict[str, Any]] | OrchestratorError | str = receive.recv()
+    except EOFError:
+        rendered = "the renderer exited before reporting"
+    child.join()
+    if isinstance(rendered, OrchestratorError):
+        raise rendered
+    if isinstance(rendered, str):
+        raise PolicyViolation(f"cannot check the security baseline: {rendered}", where=f"env {plan.env.name}")
+    violations = policy.evaluate(rendered, plan.env.env_type)
+    for violation in violations:
+        if not violation.blocking:
+            ui.warn(f"policy: {violation}")
+    blocked = policy.blocking(violations)
+    if blocked:
+        raise PolicyViolation(
+            f"{len(blocked)} security-baseline violation(s): " + "; ".join(map(str, blocked)),
+            where=f"env {plan.env.name}",
+        )
+
+
+def _render_graph(plan: Plan, root: Path | None, send: Any) -> None:
+    try:
+        from orchestrator import graph
+
+        send.send(graph.render(plan, app_root=root))
+    except OrchestratorError as exc:
+        send.send(exc)
+    except BaseException as exc:
+        send.send(f"{type(exc).__name__}: {exc}")
+    finally:
+        send.close()
 
 
 def app_root(opts: Options) -> Path | None:

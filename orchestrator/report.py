@@ -13,7 +13,9 @@ from orchestrator.ui import UI
 def plan_text(plan: Plan, ui: UI) -> None:
     info = summary(plan)
     counts = ", ".join(f"{n} {kind}" for kind, n in info["resources"].items())
-    ui.info(f"Plan for app {plan.app!r} in env {plan.env.name!r} ({plan.env.cloud}, {plan.env.env_type.value}): {counts}")
+    ui.info(
+        f"Plan for app {plan.app!r} in env {plan.env.name!r} ({plan.env.cloud}, {plan.env.env_type.value}): {counts}"
+    )
     rows = [[r.key, ", ".join(f"{role}={name}" for role, name in r.names.items()) or "-"] for r in plan.resources]
     ui.table("Resources", ["resource", "physical names"], rows)
     ui.table("Grants", ["service", "verb", "resource"], [list(g) for g in plan.grants])

@@ -15,9 +15,7 @@ from providers.base import TARGETS, table
 if TYPE_CHECKING:
     from orchestrator.plan import Plan, PlannedResource
 
-GO_FIFO_REASON = (
-    "Go apps read only the JSON infra config, which cannot express exactly-once or ordered topics"
-)
+GO_FIFO_REASON = "Go apps read only the JSON infra config, which cannot express exactly-once or ordered topics"
 
 
 def kind_support(cloud: str, kind: Kind) -> str | None:
@@ -60,6 +58,9 @@ def matrix() -> list[dict[str, str]]:
                 reason = kind_support(cloud, kind)
                 row[cloud] = reason or "yes"
             if kind is Kind.TOPIC and language is Language.GO:
-                row = {k: (v + " (not exactly-once/ordered: " + GO_FIFO_REASON + ")" if v == "yes" else v) for k, v in row.items()}
+                row = {
+                    k: (v + " (not exactly-once/ordered: " + GO_FIFO_REASON + ")" if v == "yes" else v)
+                    for k, v in row.items()
+                }
             rows.append(row)
     return rows

@@ -52,5 +52,7 @@ def operation(env: Env, name: str):
     module = module_for(env)
     func = getattr(module, name, None)
     if func is None:
-        raise BadInput(f"`{name.replace('_', '-')}` is not available for the {env.cloud} target", where=f"env {env.name}")
+        raise BadInput(
+            f"`{name.replace('_', '-')}` is not available for the {env.cloud} target", where=f"env {env.name}"
+        )
     return func

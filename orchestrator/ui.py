@@ -64,7 +64,10 @@ class UI:
                 table.add_row(*(str(c) for c in row))
             self._console.print(table)
             return
-        widths = [max([len(str(c)) for c in col] + [len(h)]) for h, col in zip(columns, zip(*rows, strict=False), strict=False)]
+        widths = [
+            max([len(str(c)) for c in col] + [len(h)])
+            for h, col in zip(columns, zip(*rows, strict=False), strict=False)
+        ]
         widths = widths or [len(c) for c in columns]
         lines = [title, "  ".join(h.ljust(w) for h, w in zip(columns, widths, strict=False))]
         lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)) for row in rows]

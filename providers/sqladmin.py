@@ -13,9 +13,11 @@ import hmac
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from orchestrator.errors import BadInput
+from orchestrator.model import Database
 
 
 class Executor(Protocol):
@@ -39,6 +41,24 @@ class MigrationFile:
     number: int
     filename: str
     sql: str
+
+
+def read_migrations(db: Database, app_root: Path) -> list[MigrationFile]:
+    """The database's migration files from the app's source, in number order; a BadInput names a missing one."""
+    files: list[MigrationFile] = []
+    for mig in sorted(db.migrations, key=lambda m: m.number):
+        path = app_root / (db.migration_rel_path or "") / mig.filename
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise BadInput(
+                f"migration file of database {db.name!r} not found (is --app-root the app's source tree?)",
+                where=str(path),
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadInput(f"cannot read migration file: {exc}", where=str(path)) from None
+        files.append(MigrationFile(mig.number, f"{db.migration_rel_path}/{mig.filename}", text))
+    return files
 
 
 class MigrationFailed(BadInput):

@@ -206,7 +206,11 @@ def _merge_into(dst: dict[str, Any], src: Mapping[str, Any], path: str) -> None:
     for key, value in src.items():
         where = f"{path}{key}"
         if key not in dst:
-            dst[key] = list(value) if isinstance(value, (list, tuple)) else (dict(value) if isinstance(value, Mapping) else value)
+            dst[key] = (
+                list(value)
+                if isinstance(value, (list, tuple))
+                else (dict(value) if isinstance(value, Mapping) else value)
+            )
         elif isinstance(dst[key], list) and isinstance(value, (list, tuple)):
             dst[key].extend(value)
         elif isinstance(dst[key], dict) and isinstance(value, Mapping):

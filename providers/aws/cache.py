@@ -25,7 +25,7 @@ class CacheComponent(Component):
         token = random.RandomPassword(
             f"{res.key}/auth", length=64, special=False, opts=self.child(sizing, stateful=True)
         )
-        secret_name = session.physical("aws.secretsmanager", "cache", res.name)
+        secret_name = res.names["auth_secret"]
         self.secret = aws.secretsmanager.Secret(
             f"{res.key}/auth",
             **settings.secret_args(secret_name, sizing, f"AUTH token of the Redis cache {identifier}"),

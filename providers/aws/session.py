@@ -75,7 +75,7 @@ class AwsSession:
         return self._access_logs
 
     def physical(self, namespace: str, *parts: str) -> str:
-        """A physical name the plan does not list (network, access logs, a cache's AUTH secret)."""
+        """A physical name the plan does not list (network, access logs)."""
         return naming.make(namespace, self.plan.app, self.plan.env.name, *parts)
 
     def warn(self, res: PlannedResource, message: str) -> None:

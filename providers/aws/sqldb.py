@@ -17,6 +17,7 @@ import pulumi.dynamic
 
 from orchestrator.errors import BadInput
 from orchestrator.model import Database
+from providers import sqladmin
 
 INPUTS = (
     "clusterArn", "adminSecretArn", "region", "database", "role", "password", "migrations", "nonSequential",
@@ -26,22 +27,18 @@ REPLACE_ON = ("clusterArn", "database")
 
 def migration_inputs(db: Database, app_root: Path | None) -> list[dict[str, Any]]:
     """The database's migrations in number order; with the app's source tree, each with its SQL."""
-    entries: list[dict[str, Any]] = []
-    for mig in sorted(db.migrations, key=lambda m: m.number):
-        entry: dict[str, Any] = {"number": mig.number, "filename": mig.filename}
-        if app_root is not None:
-            path = app_root / (db.migration_rel_path or "") / mig.filename
-            try:
-                entry["sql"] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise BadInput(f"cannot read migration: {exc}", where=str(path)) from None
-        entries.append(entry)
-    return entries
+    if app_root is None:
+        return [
+            {"number": m.number, "filename": f"{db.migration_rel_path}/{m.filename}"}
+            for m in sorted(db.migrations, key=lambda m: m.number)
+        ]
+    return [
+        {"number": f.number, "filename": f.filename, "sql": f.sql} for f in sqladmin.read_migrations(db, app_root)
+    ]
 
 
 def converge(props: Mapping[str, Any]) -> None:
     """Make the role, the database and its migrations what `props` says (idempotent)."""
-    from providers import sqladmin
     from providers.aws.dataapi import RdsDataApiExecutor
 
     database = props["database"]

@@ -78,27 +78,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def read_migrations(plan: Plan, app_root: Path) -> dict[str, list[sqladmin.MigrationFile]]:
-    """Every declared database's migration files from the app's source; a BadInput names a missing one."""
+    """Every declared database's migration files, read before anything is started."""
     out: dict[str, list[sqladmin.MigrationFile]] = {}
     for res in plan.of_kind(Kind.SQL):
-        db = res.spec
-        assert isinstance(db, Database)
-        files: list[sqladmin.MigrationFile] = []
-        if db.migration_rel_path:
-            base = app_root / db.migration_rel_path
-            for mig in sorted(db.migrations, key=lambda m: m.number):
-                path = base / mig.filename
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except FileNotFoundError:
-                    raise BadInput(
-                        f"migration file of database {db.name!r} not found (is --app-root the app's source tree?)",
-                        where=str(path),
-                    ) from None
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise BadInput(f"cannot read migration file: {exc}", where=str(path)) from None
-                files.append(sqladmin.MigrationFile(mig.number, str(path), text))
-        out[db.name] = files
+        assert isinstance(res.spec, Database)
+        out[res.spec.name] = sqladmin.read_migrations(res.spec, app_root) if res.spec.migration_rel_path else []
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,13 +104,14 @@ def _deploy(plan: Plan, opts: Options, ui: UI, state: State) -> int:
     session = Session(env, state, ui, secrets=values, migrations=migrations)
     try:
         removing = [state.resources[k] for k in changes.removed]
+        start_clock = time.perf_counter()
         started = session.start(
             postgres=_has(plan, Kind.SQL_SERVER) or any(r.get("kind") == Kind.SQL for r in removing),
             emulator=any(_has(plan, k) for k in EMULATED) or any(r.get("kind") in EMULATED for r in removing),
             redis=redis or any("database_index" in r for r in removing),
         )
         if started:
-            ui.step(f"started {', '.join(started)}")
+            ui.step(f"started {', '.join(started)} in {time.perf_counter() - start_clock:.2f} s")
         for key in changes.removed:
             _remove(session, key)
         fragments = _apply(plan, session, changes)

@@ -86,3 +86,10 @@ def test_support_matrix_json_is_derived_from_tables():
     assert bucket_ts["azure"] == "no Encore runtime has an Azure object-storage provider"
     assert bucket_ts["local"] == "yes"
     assert bucket_ts["aws"] == "yes"
+
+
+def test_support_matrix_doc_matches_the_code():
+    out = run_cli("support-matrix", "--format", "markdown")
+    assert out.returncode == 0, out.stderr
+    doc = (ROOT / "docs" / "support-matrix.md").read_text()
+    assert doc.endswith(out.stdout), "docs/support-matrix.md is stale: regenerate it with the command it names"

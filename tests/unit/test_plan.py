@@ -33,7 +33,7 @@ ENV_VAR = re.compile(r"ENCORE_[A-Z0-9_]+")
 ROLE_TABLE = {
     "identity": "IDENTITY", "server": "SERVER", "password_secret": "SECRET", "topic": "TOPIC",
     "subscription": "QUEUE", "dead_letter": "QUEUE", "cluster": "CACHE", "bucket": "BUCKET", "secret": "SECRET",
-    "schedule": "CRON",
+    "schedule": "CRON", "auth_secret": "SECRET",
 }
 POSTGRES_ROLES = {"database", "role"}
 ENV_ROLES = {"password_env", "auth_env", "env"}

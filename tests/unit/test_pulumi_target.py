@@ -554,3 +554,34 @@ def test_the_repository_pulumi_yaml_names_the_same_project() -> None:
     if not path.exists():
         pytest.skip("no Pulumi.yaml in the repository yet")
     assert yaml.safe_load(path.read_text())["name"] == pt.PROJECT
+
+
+# ---------------------------------------------------------------------------- the security-baseline gate
+
+
+def test_a_blocking_policy_violation_is_exit_4_before_any_engine_call(
+    untouchable: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestrator import policy
+
+    def violating(resources: Any, env_type: Any) -> list[policy.Violation]:
+        return [policy.Violation("R-S3-04", "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b", "no TLS-only policy"),
+                policy.Violation("R-SEC-01", "urn:pulumi:dev::p::aws:secretsmanager/secret:Secret::s", "no CMK",
+                                 advisory=True)]
+
+    monkeypatch.setattr(policy, "evaluate", violating)
+    ui = UI()
+    env = make_env()
+    with pytest.raises(OrchestratorError) as info:
+        pt.deploy(make_plan(env), fx.shop_app(), opts(yes=True), ui)  # type: ignore[arg-type]
+    assert info.value.exit_code == ExitCode.POLICY == 4
+    assert "R-S3-04" in str(info.value) and "R-SEC-01" not in str(info.value)
+    assert ("warn", "policy: R-SEC-01 (advisory): s: no CMK") in ui.said
+
+
+def test_the_real_program_passes_the_gate(untouchable: None) -> None:
+    ui = UI()
+    env = make_env("production")
+    pt.check_policy(make_plan(env), opts(), ui)  # type: ignore[arg-type]
+    assert not [text for kind, text in ui.said if kind == "warn" and "(advisory)" not in text
+                and "(excepted)" not in text]

@@ -102,14 +102,15 @@ def test_program_reads_migrations_from_the_app_root(tmp_path: Path) -> None:
     rendered = render(fixture_plan("booking-system", "production"), app_root=tmp_path)
     (db,) = of_type(rendered.resources, "pulumi-python:dynamic/orchestrator:SqlDatabase")
     assert db["inputs"]["migrations"] == [
-        {"number": 1, "filename": "1_create_tables.up.sql", "sql": "CREATE TABLE t1 (id int);\n"},
-        {"number": 2, "filename": "2_initial_availability.up.sql", "sql": "CREATE TABLE t2 (id int);\n"},
+        {"number": 1, "filename": "booking/db/migrations/1_create_tables.up.sql", "sql": "CREATE TABLE t1 (id int);\n"},
+        {"number": 2, "filename": "booking/db/migrations/2_initial_availability.up.sql",
+         "sql": "CREATE TABLE t2 (id int);\n"},
     ]
     assert not any("ORCHESTRATOR_APP_ROOT" in w for w in rendered.warnings)
 
 
 def test_missing_migration_file_is_bad_input(tmp_path: Path) -> None:
-    with pytest.raises(BadInput, match="cannot read migration") as err:
+    with pytest.raises(BadInput, match="migration file of database 'booking' not found") as err:
         render(fixture_plan("booking-system", "production"), app_root=tmp_path)
     assert "1_create_tables.up.sql" in str(err.value)
 
