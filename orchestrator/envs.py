@@ -40,19 +40,19 @@ class _Keys(BaseModel):
 class Sizing(_Keys):
     """Cloud-neutral sizes and safety switches; presets per env type, overridable per key and per resource."""
 
-    sql_min_capacity: float = Field(0.5, alias="sqlMinCapacity", ge=0, le=256)
-    sql_max_capacity: float = Field(1.0, alias="sqlMaxCapacity", gt=0, le=256)
-    sql_instances: int = Field(1, alias="sqlInstances", ge=1, le=16)
-    sql_engine_version: str = Field("16.6", alias="sqlEngineVersion", pattern=r"^\d+(\.\d+)?$")
-    backup_retention_days: int = Field(1, alias="backupRetentionDays", ge=1, le=35)
-    cache_size: Literal["small", "medium", "large"] = Field("small", alias="cacheSize")
-    cache_replicas: int = Field(0, alias="cacheReplicas", ge=0, le=5)
-    high_availability: bool = Field(False, alias="highAvailability")
-    deletion_protection: bool = Field(False, alias="deletionProtection")
-    protect: bool = Field(False, description="Pulumi protect + retainOnDelete on stateful resources")
-    secret_recovery_days: int = Field(0, alias="secretRecoveryDays", ge=0, le=30)
-    force_destroy: bool = Field(True, alias="forceDestroy")
-    log_retention_days: int = Field(7, alias="logRetentionDays", ge=1, le=3653)
+    sql_min_capacity: float = Field(default=0.5, alias="sqlMinCapacity", ge=0, le=256)
+    sql_max_capacity: float = Field(default=1.0, alias="sqlMaxCapacity", gt=0, le=256)
+    sql_instances: int = Field(default=1, alias="sqlInstances", ge=1, le=16)
+    sql_engine_version: str = Field(default="16.6", alias="sqlEngineVersion", pattern=r"^\d+(\.\d+)?$")
+    backup_retention_days: int = Field(default=1, alias="backupRetentionDays", ge=1, le=35)
+    cache_size: Literal["small", "medium", "large"] = Field(default="small", alias="cacheSize")
+    cache_replicas: int = Field(default=0, alias="cacheReplicas", ge=0, le=5)
+    high_availability: bool = Field(default=False, alias="highAvailability")
+    deletion_protection: bool = Field(default=False, alias="deletionProtection")
+    protect: bool = Field(default=False, description="Pulumi protect + retainOnDelete on stateful resources")
+    secret_recovery_days: int = Field(default=0, alias="secretRecoveryDays", ge=0, le=30)
+    force_destroy: bool = Field(default=True, alias="forceDestroy")
+    log_retention_days: int = Field(default=7, alias="logRetentionDays", ge=1, le=3653)
 
 
 PRESETS: dict[EnvType, Sizing] = {
@@ -80,25 +80,25 @@ SAFETY_KEYS = ("deletion_protection", "protect", "force_destroy", "secret_recove
 class LocalSettings(_Keys):
     """`orchestrator:local`: how the local target runs its servers."""
 
-    postgres_port: int | None = Field(None, alias="postgresPort", ge=1024, le=65535)
-    postgres_admin_url: str | None = Field(None, alias="postgresAdminUrl", pattern=r"^postgres(ql)?://")
-    emulator_port: int | None = Field(None, alias="emulatorPort", ge=1024, le=65535)
+    postgres_port: int | None = Field(default=None, alias="postgresPort", ge=1024, le=65535)
+    postgres_admin_url: str | None = Field(default=None, alias="postgresAdminUrl", pattern=r"^postgres(ql)?://")
+    emulator_port: int | None = Field(default=None, alias="emulatorPort", ge=1024, le=65535)
     redis: Literal["memory", "server"] = "memory"
-    redis_port: int | None = Field(None, alias="redisPort", ge=1024, le=65535)
-    secrets_file: str | None = Field(None, alias="secretsFile")
+    redis_port: int | None = Field(default=None, alias="redisPort", ge=1024, le=65535)
+    secrets_file: str | None = Field(default=None, alias="secretsFile")
 
 
 class AwsSettings(_Keys):
     """`orchestrator:aws`: an existing network, engine mode and where the runtime config is uploaded."""
 
-    vpc_id: str | None = Field(None, alias="vpcId", pattern=r"^vpc-[0-9a-f]{8,17}$")
-    private_subnet_ids: tuple[str, ...] = Field((), alias="privateSubnetIds")
-    sql_mode: Literal["serverless", "provisioned"] = Field("serverless", alias="sqlMode")
-    sql_instance_class: str = Field("db.r6g.large", alias="sqlInstanceClass", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
-    compute_principal: str = Field("ecs-tasks.amazonaws.com", alias="computePrincipal")
-    availability_zones: tuple[str, ...] = Field((), alias="availabilityZones")
-    gateway_base_url: str = Field("", alias="gatewayBaseUrl", pattern=r"^(https?://\S+)?$")
-    sql_ca_cert_pem: str | None = Field(None, alias="sqlCaCertPem", pattern=r"^-----BEGIN CERTIFICATE-----")
+    vpc_id: str | None = Field(default=None, alias="vpcId", pattern=r"^vpc-[0-9a-f]{8,17}$")
+    private_subnet_ids: tuple[str, ...] = Field(default=(), alias="privateSubnetIds")
+    sql_mode: Literal["serverless", "provisioned"] = Field(default="serverless", alias="sqlMode")
+    sql_instance_class: str = Field(default="db.r6g.large", alias="sqlInstanceClass", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    compute_principal: str = Field(default="ecs-tasks.amazonaws.com", alias="computePrincipal")
+    availability_zones: tuple[str, ...] = Field(default=(), alias="availabilityZones")
+    gateway_base_url: str = Field(default="", alias="gatewayBaseUrl", pattern=r"^(https?://\S+)?$")
+    sql_ca_cert_pem: str | None = Field(default=None, alias="sqlCaCertPem", pattern=r"^-----BEGIN CERTIFICATE-----")
 
 
 class OrchestratorKeys(_Keys):
@@ -106,19 +106,19 @@ class OrchestratorKeys(_Keys):
 
     cloud: Cloud
     env_type: EnvType = Field(alias="envType")
-    app: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{0,40}$")
+    app: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{0,40}$")
     base: str | None = None
-    pr: int | None = Field(None, ge=1)
-    ttl_hours: int | None = Field(None, alias="ttlHours", ge=1, le=24 * 90)
+    pr: int | None = Field(default=None, ge=1)
+    ttl_hours: int | None = Field(default=None, alias="ttlHours", ge=1, le=24 * 90)
     sizing: dict[str, Any] = Field(default_factory=dict)
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     local: LocalSettings = LocalSettings()
     aws: AwsSettings = AwsSettings()
-    backend: str | None = Field(None, pattern=r"^(file|s3|gs|azblob|https)://")
-    secrets_provider: str | None = Field(
+    backend: str | None = Field(default=None, pattern=r"^(file|s3|gs|azblob|https)://")
+    secrets_provider: str | None = Field(default=
         None, alias="secretsProvider", pattern=r"^(passphrase|awskms|gcpkms|azurekeyvault|hashivault)(://.*)?$"
     )
-    runtime_config_size_limit: int = Field(96 * 1024, alias="runtimeConfigSizeLimit", ge=256)
+    runtime_config_size_limit: int = Field(default=96 * 1024, alias="runtimeConfigSizeLimit", ge=256)
 
 
 class Env(BaseModel):
