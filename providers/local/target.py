@@ -196,10 +196,17 @@ def _converged(plan: Plan, state: State, *, redis: bool) -> bool:
     for name, needed in needs.items():
         if needed and (running[name] is None or running[name] != state.servers.get(name, {}).get("port")):
             return False
+    if needs["emulator"] and _emulator_pid(state) != state.data.get("emulator_pid"):
+        return False  # a restarted emulator has lost every topic, queue and bucket
     return (
         all(Path(p).exists() for p in state.data.get("outputs", {}).get("paths", {}).values())
         and "outputs" in state.data
     )
+
+
+def _emulator_pid(state: State) -> int | None:
+    live = servers.emulator_running(state.dir / servers.EMULATOR_DIR)
+    return live[0] if live else None
 
 
 def _running(state: State) -> dict[str, int | None]:
@@ -284,6 +291,7 @@ def _write(plan: Plan, state: State, fragments: list[dict[str, Any]], meta: byte
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
         outputs={"paths": {k: str(p) for k, p in written.paths.items()}, "env": written.env},
         uses_emulator=any(_has(plan, k) for k in EMULATED),
+        emulator_pid=_emulator_pid(state),
     )
     state.save()
     crashpoint("saved")

@@ -153,7 +153,7 @@ def test_broken_migration_names_the_file_and_keeps_the_previous_version(project:
     migration = broken.parent / "monitor" / "migrations" / "2_broken.up.sql"
     migration.write_text("CREATE TABLE half_done (id int);\nALTER TABLE no_such_table ADD COLUMN x int;\n")
     result = project.deploy(env, broken, expect=2)
-    assert str(migration) in result.stderr and "no_such_table" in result.stderr
+    assert "monitor/migrations/2_broken.up.sql" in result.stderr and "no_such_table" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 or "error:" in result.stderr.strip().splitlines()[-1]
     with psycopg.connect(**database_login(project.state_doc(env), "sql:monitor")) as conn:
         assert conn.execute("SELECT version, dirty FROM schema_migrations").fetchall() == [(1, False)]
