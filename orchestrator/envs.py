@@ -94,7 +94,9 @@ class AwsSettings(_Keys):
     vpc_id: str | None = Field(default=None, alias="vpcId", pattern=r"^vpc-[0-9a-f]{8,17}$")
     private_subnet_ids: tuple[str, ...] = Field(default=(), alias="privateSubnetIds")
     sql_mode: Literal["serverless", "provisioned"] = Field(default="serverless", alias="sqlMode")
-    sql_instance_class: str = Field(default="db.r6g.large", alias="sqlInstanceClass", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    sql_instance_class: str = Field(
+        default="db.r6g.large", alias="sqlInstanceClass", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$"
+    )
     compute_principal: str = Field(default="ecs-tasks.amazonaws.com", alias="computePrincipal")
     availability_zones: tuple[str, ...] = Field(default=(), alias="availabilityZones")
     gateway_base_url: str = Field(default="", alias="gatewayBaseUrl", pattern=r"^(https?://\S+)?$")
@@ -115,8 +117,8 @@ class OrchestratorKeys(_Keys):
     local: LocalSettings = LocalSettings()
     aws: AwsSettings = AwsSettings()
     backend: str | None = Field(default=None, pattern=r"^(file|s3|gs|azblob|https)://")
-    secrets_provider: str | None = Field(default=
-        None, alias="secretsProvider", pattern=r"^(passphrase|awskms|gcpkms|azurekeyvault|hashivault)(://.*)?$"
+    secrets_provider: str | None = Field(
+        default=None, alias="secretsProvider", pattern=r"^(passphrase|awskms|gcpkms|azurekeyvault|hashivault)(://.*)?$"
     )
     runtime_config_size_limit: int = Field(default=96 * 1024, alias="runtimeConfigSizeLimit", ge=256)
 
