@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
+from orchestrator import appmeta
+
 if TYPE_CHECKING:
     from tests.local.conftest import Project
 
@@ -25,13 +27,15 @@ def busy_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def test_missing_secret(project: Project) -> None:
-    meta = project.app("replicate-image-generator")
+def test_missing_secrets_are_all_listed_before_anything_starts(project: Project) -> None:
+    meta = project.app("ai-chat")
     env = project.stack("nosecret")
     result = project.deploy(env, meta, expect=BAD_INPUT)
     assert result.one_line_error, str(result)
-    assert "ReplicateToken" in result.stderr
+    for secret in appmeta.load(meta).secrets:
+        assert secret.name in result.stderr
     assert project.processes(env) == []
+    assert not (project.env_dir(env) / "state.json").exists()
 
 
 def test_missing_migration_file(project: Project) -> None:

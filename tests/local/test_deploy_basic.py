@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import psycopg
 import pytest
 
 from providers.local import state as local_state
@@ -28,44 +27,6 @@ def stack_with_secrets(project: Project, env: str, meta: Path, **kw: Any) -> str
 
 def runtime_env(project: Project, env: str) -> dict[str, str]:
     return project.env_vars(env)
-
-
-def database_login(doc: dict[str, Any], key: str) -> dict[str, Any]:
-    rec = doc["resources"][key]
-    port = doc["servers"]["postgres"]["port"]
-    return {
-        "host": "127.0.0.1",
-        "port": port,
-        "user": rec["names"]["role"],
-        "password": rec["password"],
-        "dbname": rec["names"]["database"],
-        "autocommit": True,
-    }
-
-
-@pytest.mark.parametrize("fixture", ["ts-uptime", "ai-chat", "replicate-image-generator"])
-def test_fixture_deploys_redeploys_as_noop_and_destroys(project: Project, fixture: str) -> None:
-    meta = project.app(fixture)
-    env = stack_with_secrets(project, fixture.replace("-", "")[:20], meta)
-    first = project.deploy(env, meta)
-    assert "deployed" in first.stderr
-    again = project.deploy(env, meta)
-    assert "no changes" in again.stderr
-    values = runtime_env(project, env)
-    assert Path(values["ENCORE_APP_META_PATH"]).read_bytes() == meta.read_bytes()
-    go = fixture == "ai-chat"
-    assert ("ENCORE_INFRA_CONFIG_PATH" in values) == go
-    assert ("ENCORE_RUNTIME_CONFIG" in values or "ENCORE_RUNTIME_CONFIG_PATH" in values) == (not go)
-    assert values["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:") if "AWS_ENDPOINT_URL" in values else True
-    if not go:
-        project.verify(env)
-    status = project.cli("status", "--env", env)
-    assert status.code == 0 and "running" in status.stderr
-    printed = "".join(r.stdout + r.stderr for r in (first, again, status))
-    assert "value-of-" not in printed
-    project.destroy(env)
-    assert not project.processes(env)
-    assert {p.name for p in project.env_dir(env).iterdir()} <= {"lock", "secrets.json"}
 
 
 def test_public_bucket_serves_objects_at_its_base_url(project: Project) -> None:
@@ -88,83 +49,6 @@ def test_public_bucket_serves_objects_at_its_base_url(project: Project) -> None:
     project.destroy(env)
 
 
-def without_database(name: str):
-    def mutate(data: Any) -> None:
-        keep = [db for db in data.sql_databases if db.name != name]
-        del data.sql_databases[:]
-        data.sql_databases.extend(keep)
-        for svc in data.svcs:
-            if name in svc.databases:
-                svc.databases.remove(name)
-
-    return mutate
-
-
-def test_removed_database_needs_allow_destroy(project: Project) -> None:
-    meta = project.app("ts-uptime")
-    env = stack_with_secrets(project, "rm", meta)
-    project.deploy(env, meta)
-    before = project.state_doc(env)
-    with psycopg.connect(**database_login(project.state_doc(env), "sql:site")) as conn:
-        conn.execute("INSERT INTO site_m1 (note) VALUES ('precious')")
-    smaller = project.app("ts-uptime", name="smaller/ts-uptime", mutate=without_database("site"))
-    refused = project.deploy(env, smaller, expect=2)
-    assert "1 resource(s)" in refused.stderr
-    assert "sql:site" in refused.stderr and "--allow-destroy" in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) == 1
-    assert project.state_doc(env) == before
-    with psycopg.connect(**database_login(project.state_doc(env), "sql:site")) as conn:
-        assert conn.execute("SELECT note FROM site_m1").fetchall() == [("precious",)]
-    project.deploy(env, smaller, "--allow-destroy")
-    after = project.state_doc(env)
-    assert "sql:site" not in after["resources"]
-    assert after["resources"]["sql:monitor"] == before["resources"]["sql:monitor"]
-    with pytest.raises(psycopg.OperationalError):
-        psycopg.connect(**database_login(before, "sql:site"))
-    project.destroy(env)
-
-
-def test_missing_secrets_are_all_listed_before_anything_starts(project: Project) -> None:
-    meta = project.app("ai-chat")
-    env = project.stack("nosecrets")
-    result = project.deploy(env, meta, expect=2)
-    from orchestrator import appmeta
-
-    for secret in appmeta.load(meta).secrets:
-        assert secret.name in result.stderr
-    assert not project.processes(env)
-    assert not (project.env_dir(env) / "state.json").exists()
-
-
-def with_migration(db_name: str, number: int, filename: str):
-    def mutate(data: Any) -> None:
-        for db in data.sql_databases:
-            if db.name == db_name:
-                db.migrations.add(filename=filename, number=number, description="broken")
-
-    return mutate
-
-
-def test_broken_migration_names_the_file_and_keeps_the_previous_version(project: Project) -> None:
-    meta = project.app("ts-uptime")
-    env = stack_with_secrets(project, "broken", meta)
-    project.deploy(env, meta)
-    broken = project.app("ts-uptime", name="broken/ts-uptime", mutate=with_migration("monitor", 2, "2_broken.up.sql"))
-    migration = broken.parent / "monitor" / "migrations" / "2_broken.up.sql"
-    migration.write_text("CREATE TABLE half_done (id int);\nALTER TABLE no_such_table ADD COLUMN x int;\n")
-    result = project.deploy(env, broken, expect=2)
-    assert "monitor/migrations/2_broken.up.sql" in result.stderr and "no_such_table" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 or "error:" in result.stderr.strip().splitlines()[-1]
-    with psycopg.connect(**database_login(project.state_doc(env), "sql:monitor")) as conn:
-        assert conn.execute("SELECT version, dirty FROM schema_migrations").fetchall() == [(1, False)]
-        assert conn.execute("SELECT to_regclass('half_done')").fetchone() == (None,)
-    migration.write_text("CREATE TABLE half_done (id int);\n")
-    project.deploy(env, broken)
-    with psycopg.connect(**database_login(project.state_doc(env), "sql:monitor")) as conn:
-        assert conn.execute("SELECT version, dirty FROM schema_migrations").fetchall() == [(2, False)]
-    project.destroy(env)
-
-
 def test_a_held_lock_names_its_holder(project: Project) -> None:
     meta = project.app("replicate-image-generator")
     env = stack_with_secrets(project, "locked", meta)
@@ -174,22 +58,6 @@ def test_a_held_lock_names_its_holder(project: Project) -> None:
         waited = project.deploy(env, meta, "--lock-timeout", "0.3", expect=3)
     assert f"pid {os.getpid()}" in result.stderr and "locked" in result.stderr
     assert "after waiting 0.3s" in waited.stderr
-
-
-def test_data_survives_stop_and_redeploy(project: Project) -> None:
-    meta = project.app("ts-uptime")
-    env = stack_with_secrets(project, "keep", meta)
-    project.deploy(env, meta)
-    with psycopg.connect(**database_login(project.state_doc(env), "sql:monitor")) as conn:
-        conn.execute("INSERT INTO monitor_m1 (note) VALUES ('kept')")
-    assert project.cli("stop", "--env", env).code == 0
-    assert "stopped" in project.cli("status", "--env", env).stderr
-    restarted = project.deploy(env, meta)
-    assert "no changes" not in restarted.stderr and "started" in restarted.stderr
-    with psycopg.connect(**database_login(project.state_doc(env), "sql:monitor")) as conn:
-        assert conn.execute("SELECT note FROM monitor_m1").fetchall() == [("kept",)]
-    project.verify(env)
-    project.destroy(env)
 
 
 def with_cache(name: str, service: str):

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
-from orchestrator import verify_config
+from orchestrator import appmeta, verify_config
+from orchestrator.model import Language
 
 if TYPE_CHECKING:
     from tests.local.conftest import Project
@@ -32,6 +33,16 @@ def test_fixture_app_lifecycle(project: Project, fixture_app: str) -> None:
 
     again = project.deploy(env, meta)
     assert "no changes" in again.stderr.lower(), str(again)
+
+    values = project.env_vars(env)
+    assert Path(values["ENCORE_APP_META_PATH"]).read_bytes() == meta.read_bytes()  # passed through untouched
+    go = appmeta.load(meta).language is Language.GO
+    assert ("ENCORE_INFRA_CONFIG_PATH" in values) == go  # Go reads only the JSON infra config
+    assert ("ENCORE_RUNTIME_CONFIG" in values or "ENCORE_RUNTIME_CONFIG_PATH" in values) == (not go)
+    status = project.cli("status", "--env", env)
+    assert status.code == 0 and "running" in status.stderr
+    printed = "".join(r.stdout + r.stderr for r in (first, checked, again, status))
+    assert "value-of-" not in printed  # secret values never printed
 
     assert project.inventory(env) == project.recorded(env)
     assert all(rec["status"] == "ready" for rec in project.state_doc(env)["resources"].values())
