@@ -625,3 +625,10 @@ def secret_name(env: Env, name: str, opts: Options) -> str:
     from orchestrator import naming
 
     return naming.make("aws.secretsmanager", env.app, env.name, "secret", name)
+
+
+def verify(env: Env, opts: Options, ui: UI) -> int:
+    """Prove the env works from inside its network: reads the config the process environment points at."""
+    from orchestrator.verify import run
+
+    return run(env, opts, ui)

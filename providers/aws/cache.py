@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from orchestrator.model import Cache
 from orchestrator.plan import PlannedResource
@@ -22,20 +21,12 @@ class CacheComponent(Component):
         sizing, identifier = res.settings, res.names["cluster"]
         network = session.network()
         group = network.data_group("cache", settings.REDIS_PORT)
-        token = random.RandomPassword(
-            f"{res.key}/auth", length=64, special=False, opts=self.child(sizing, stateful=True)
-        )
-        secret_name = res.names["auth_secret"]
-        self.secret = aws.secretsmanager.Secret(
+        token, self.secret = self.generated_secret(
             f"{res.key}/auth",
-            **settings.secret_args(secret_name, sizing, f"AUTH token of the Redis cache {identifier}"),
-            opts=self.child(sizing, stateful=True),
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{res.key}/auth",
-            secret_id=self.secret.id,
-            secret_string=token.result,
-            opts=self.child(sizing, stateful=True),
+            res.names["auth_secret"],
+            sizing,
+            f"AUTH token of the Redis cache {identifier}",
+            length=64,
         )
         subnets = aws.elasticache.SubnetGroup(
             f"{res.key}/subnets",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from orchestrator import naming
 from orchestrator.envs import Sizing
@@ -47,6 +48,19 @@ class Component(pulumi.ComponentResource):
             depends_on=list(depends_on) or None,
             additional_secret_outputs=list(secret_outputs) or None,
         )
+
+    def generated_secret(
+        self, logical: str, secret_name: str, sizing: Sizing, description: str, *, length: int
+    ) -> tuple[random.RandomPassword, aws.secretsmanager.Secret]:
+        """A random value kept in a Secrets Manager secret of its own (its version holds the value)."""
+        value = random.RandomPassword(logical, length=length, special=False, opts=self.child(sizing, stateful=True))
+        secret = aws.secretsmanager.Secret(
+            logical, **settings.secret_args(secret_name, sizing, description), opts=self.child(sizing, stateful=True)
+        )
+        aws.secretsmanager.SecretVersion(
+            logical, secret_id=secret.id, secret_string=value.result, opts=self.child(sizing, stateful=True)
+        )
+        return value, secret
 
 
 class AwsSession:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from orchestrator.model import Database
 from orchestrator.plan import PlannedResource
@@ -91,21 +90,12 @@ class SqlDb(Component):
         super().__init__("Sql", res.key, session)
         assert isinstance(res.spec, Database)
         sizing, names = res.settings, res.names
-        password = random.RandomPassword(
-            f"{res.key}/password", length=40, special=False, opts=self.child(sizing, stateful=True)
-        )
-        self.secret = aws.secretsmanager.Secret(
+        password, self.secret = self.generated_secret(
             f"{res.key}/password",
-            **settings.secret_args(
-                names["password_secret"], sizing, f"Password of the PostgreSQL role {names['role']}"
-            ),
-            opts=self.child(sizing, stateful=True),
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{res.key}/password",
-            secret_id=self.secret.id,
-            secret_string=password.result,
-            opts=self.child(sizing, stateful=True),
+            names["password_secret"],
+            sizing,
+            f"Password of the PostgreSQL role {names['role']}",
+            length=40,
         )
         migrations = migration_inputs(res.spec, session.app_root)
         if any("sql" not in m for m in migrations):
