@@ -79,6 +79,12 @@ meta_option = click.option(
 env_option = click.option(
     "--env", "env_name", required=True, envvar="ORCHESTRATOR_ENV", help="Environment (stack) name."
 )
+
+
+def output_option(help_text: str) -> Any:
+    return click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None, help=help_text)
+
+
 yes_option = click.option(
     "--yes", "-y", is_flag=True, help="Do not ask for confirmation (required when not interactive)."
 )
@@ -137,13 +143,7 @@ def plan(state: State, env_name: str, meta: Path, fmt: str) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["pb", "env", "infra-json", "json"]), default="pb", show_default=True
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Write here instead of stdout (pb needs --output or a non-TTY stdout).",
-)
+@output_option("Write here instead of stdout (pb needs --output or a non-TTY stdout).")
 @click.option("--hosted-service", "hosted", multiple=True, help="Only these services run in the process (repeatable).")
 @pass_state
 def runtime_config_cmd(
@@ -155,18 +155,11 @@ def runtime_config_cmd(
     env = state.env(env_name)
     _, the_plan = _plan(env, meta)
     data = render(the_plan, provisioned, fmt, hosted_services=hosted or None)
-    if output is None:
-        if fmt == "pb" and sys.stdout.isatty():
-            from orchestrator.errors import BadInput
+    if output is None and fmt == "pb" and sys.stdout.isatty():
+        from orchestrator.errors import BadInput
 
-            raise BadInput("refusing to write binary protobuf to a terminal; use --output FILE", where="--format pb")
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    from orchestrator.files import write_atomic
-
-    write_atomic(output, data, mode=0o600)
-    state.ui.success(f"wrote {output}")
+        raise BadInput("refusing to write binary protobuf to a terminal; use --output FILE", where="--format pb")
+    _emit(state, data, output, mode=0o600)
 
 
 @cli.command("support-matrix")
@@ -381,15 +374,15 @@ def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> Non
 @cli.command()
 @env_option
 @meta_option
+@output_option("Write the graph JSON here [default: stdout].")
 @click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
+    "--app-root",
+    type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Write the graph JSON here [default: stdout].",
+    help="The app's source tree, to include migration SQL in the graph [default: not read].",
 )
 @pass_state
-def graph(state: State, env_name: str, meta: Path, output: Path | None) -> None:
+def graph(state: State, env_name: str, meta: Path, output: Path | None, app_root: Path | None) -> None:
     """Render ENV's Pulumi program under mocks (no CLI, no credentials) and dump every resource."""
     from orchestrator import graph as graphing
 
@@ -399,16 +392,21 @@ def graph(state: State, env_name: str, meta: Path, output: Path | None) -> None:
 
         raise BadInput("the local target has no Pulumi program; use a cloud environment", where=f"env {env_name}")
     _, the_plan = _plan(env_, meta)
-    rendered = graphing.render_full(the_plan, app_root=meta.parent)
+    rendered = graphing.render_full(the_plan, app_root=app_root)
     for warning in rendered.warnings:
         state.ui.warn(warning)
-    text = graphing.to_json(rendered.resources)
+    _emit(state, graphing.to_json(rendered.resources).encode(), output, mode=0o644)
+
+
+def _emit(state: State, data: bytes, output: Path | None, *, mode: int) -> None:
+    """A command's document: to `output` (atomically, with `mode`) or to stdout."""
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
         return
     from orchestrator.files import write_atomic
 
-    write_atomic(output, text.encode(), mode=0o644)
+    write_atomic(output, data, mode=mode)
     state.ui.success(f"wrote {output}")
 
 
