@@ -421,6 +421,12 @@ def env_vars(env: Env, opts: Options) -> dict[str, str]:
         raise BadInput(
             f"not deployed: run `orchestrator deploy --env {env.name} --meta ...` first", where=f"env {env.name}"
         )
+    stopped = _stopped_servers(env, state)
+    if stopped:
+        raise BadInput(
+            f"{', '.join(stopped)} stopped: `orchestrator deploy --env {env.name} --meta ...` starts them again",
+            where=f"env {env.name}",
+        )
     values = dict(state.data["outputs"]["env"])
     values["ENCORE_APP_META_PATH"] = str((state.dir / META_FILE).absolute())
     values["ENCORE_LISTEN_ADDR"] = APP_LISTEN
@@ -434,6 +440,18 @@ def env_vars(env: Env, opts: Options) -> dict[str, str]:
             AWS_SECRET_ACCESS_KEY=EMULATOR_KEY,
         )
     return values
+
+
+def _stopped_servers(env: Env, state: State) -> list[str]:
+    """The servers the last deploy relied on that are not running now."""
+    records = state.resources.values()
+    needed = {
+        "postgres": not env.local.postgres_admin_url and any(r.get("kind") == Kind.SQL_SERVER.value for r in records),
+        "emulator": bool(state.data.get("uses_emulator")),
+        "redis": any("database_index" in r for r in records),
+    }
+    running = _running(state)
+    return [name for name, need in needed.items() if need and running[name] is None]
 
 
 def set_secret(env: Env, name: str, value: str, opts: Options, ui: UI) -> int:

@@ -96,6 +96,8 @@ def test_data_survives_redeploy_and_stop_start(project: Project, kept: tuple[str
     stopped = project.cli("stop", "--env", env)
     assert stopped.code == 0, str(stopped)
     assert project.processes(env) == []
+    dead = project.cli("env-vars", "--env", env)  # an app must not be pointed at stopped servers
+    assert dead.code == 2 and "postgres" in dead.stderr and "stopped" in dead.stderr, str(dead)
 
     project.deploy(env, meta)  # starts the servers again
     assert _notes(project, env) == ["kept-row"]
