@@ -23,7 +23,6 @@ from typing import Any
 from orchestrator.errors import Unsupported
 from orchestrator.model import Language
 from orchestrator.plan import Plan
-from runtime_config.build import GRACEFUL_SHUTDOWN_SECONDS, Scope, rid, scope
 from runtime_config.infra import (
     BucketRecord,
     CacheRecord,
@@ -36,6 +35,7 @@ from runtime_config.infra import (
     SqlServer,
     Tls,
 )
+from runtime_config.scope import GRACEFUL_SHUTDOWN_SECONDS, Scope, rid, scope
 
 EnvString = str | dict[str, str]
 
