@@ -22,7 +22,7 @@ import shutil
 import socket
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,15 +288,23 @@ def check_policy(plan: Plan, opts: Options, ui: UI) -> None:
     if isinstance(rendered, str):
         raise PolicyViolation(f"cannot check the security baseline: {rendered}", where=f"env {plan.env.name}")
     violations = policy.evaluate(rendered, plan.env.env_type)
-    for violation in violations:
-        if not violation.blocking:
-            ui.warn(f"policy: {violation}")
+    notes = _finding_counts(v for v in violations if not v.blocking)
+    if notes:
+        ui.warn(f"policy: not blocking (advisory here, or a documented exception): {notes}")
     blocked = policy.blocking(violations)
     if blocked:
         raise PolicyViolation(
             f"{len(blocked)} security-baseline violation(s): " + "; ".join(map(str, blocked)),
             where=f"env {plan.env.name}",
         )
+
+
+def _finding_counts(violations: Iterable[Any]) -> str:
+    counts: dict[str, int] = {}
+    for v in violations:
+        label = f"{v.rule} ({'excepted' if v.exception else 'advisory'})"
+        counts[label] = counts.get(label, 0) + 1
+    return ", ".join(f"{label} x{n}" for label, n in sorted(counts.items()))
 
 
 def _render_graph(plan: Plan, root: Path | None, send: Any) -> None:
@@ -310,6 +318,7 @@ def _render_graph(plan: Plan, root: Path | None, send: Any) -> None:
         send.send(f"{type(exc).__name__}: {exc}")
     finally:
         send.close()
+        os._exit(0)  # skip teardown: Pulumi's mock runtime leaves an event loop that complains when collected
 
 
 def app_root(opts: Options) -> Path | None:

@@ -93,3 +93,16 @@ def test_support_matrix_doc_matches_the_code():
     assert out.returncode == 0, out.stderr
     doc = (ROOT / "docs" / "support-matrix.md").read_text()
     assert doc.endswith(out.stdout), "docs/support-matrix.md is stale: regenerate it with the command it names"
+
+
+def test_cloud_deploy_without_pulumi_cli_is_exit_6_after_the_policy_gate(tmp_path):
+    """Through `python -m orchestrator`: the spawned policy renderer must not re-run the CLI."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.pv.yaml").write_text((ROOT / "stacks" / "Pulumi.aws-preview.yaml").read_text())
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if not (Path(p) / "pulumi").exists())
+    out = run_cli("deploy", "--env", "pv", "--meta", str(ROOT / "examples" / "quickstart" / "meta.pb"), "--yes",
+                  cwd=tmp_path, env={"PATH": path})
+    assert out.returncode == 6, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "Pulumi CLI is not installed" in lines[-1]
+    assert all(line.startswith(("warning: policy:", "error: ")) for line in lines), out.stderr
