@@ -123,6 +123,15 @@ def ensure_database(ex: Executor, *, database: str, role: str, password: str) ->
     ex.query(f"GRANT ALL ON SCHEMA public TO {r}", database=database)
 
 
+def close_maintenance_databases(ex: Executor) -> None:
+    """Only our roles' own databases accept them: PUBLIC loses CONNECT/TEMP on `postgres` and `template1`.
+
+    The admin keeps access as their owner (or, where it is not the owner, the REVOKE changes nothing).
+    """
+    for name in ("postgres", "template1"):
+        ex.query(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote_ident(name)} FROM PUBLIC")
+
+
 def drop_database(ex: Executor, *, database: str, role: str) -> None:
     """Terminate its sessions, drop the database, then the role. Idempotent."""
     ex.query(f"DROP DATABASE IF EXISTS {quote_ident(database)} WITH (FORCE)")

@@ -51,6 +51,7 @@ def converge(props: Mapping[str, Any]) -> None:
     ex = RdsDataApiExecutor(
         resource_arn=props["clusterArn"], secret_arn=props["adminSecretArn"], region=props["region"]
     )
+    sqladmin.close_maintenance_databases(ex)
     sqladmin.ensure_database(ex, database=database, role=props["role"], password=props["password"])
     files = [sqladmin.MigrationFile(int(m["number"]), m["filename"], m["sql"]) for m in props["migrations"]]
     sqladmin.apply_migrations(

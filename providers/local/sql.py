@@ -91,9 +91,7 @@ def handle_server(ctx: Context, res: PlannedResource) -> Deployed:
     pg = session.pg
     assert pg is not None
     if pg.embedded:
-        ex = session.executor()
-        for name in ("postgres", "template1"):  # only our roles' own databases accept them
-            ex.query(f"REVOKE CONNECT, TEMPORARY ON DATABASE {sqladmin.quote_ident(name)} FROM PUBLIC")
+        sqladmin.close_maintenance_databases(session.executor())
     return Deployed(
         provisioned={"sql_servers": [{"name": res.name, "host": pg.address}]}, grants_target={"*": pg.address}
     )

@@ -275,3 +275,53 @@ def test_scram_verifier_is_what_postgres_accepts() -> None:
     verifier = sqladmin.scram_verifier("pw", salt=b"0123456789abcdef", iterations=4096)
     assert verifier.startswith("SCRAM-SHA-256$4096:MDEyMzQ1Njc4OWFiY2RlZg==$")
     assert len(verifier.split("$")[2].split(":")) == 2
+
+
+def test_maintenance_databases_closed_to_app_roles_not_to_the_admin(pg: PgEndpoint, ex: PgExecutor) -> None:
+    sqladmin.ensure_database(ex, database="maint_a", role="maint_a_user", password="pw")
+    with login(pg, "maint_a_user", "pw", "postgres"):  # PostgreSQL's default: PUBLIC may connect to `postgres`
+        pass
+    sqladmin.close_maintenance_databases(ex)
+    sqladmin.close_maintenance_databases(ex)  # idempotent
+    for maintenance in ("postgres", "template1"):
+        with pytest.raises(psycopg.OperationalError, match="permission denied"):
+            login(pg, "maint_a_user", "pw", maintenance)
+    with login(pg, pg.user, pg.password, "postgres") as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    ex.query("GRANT CONNECT ON DATABASE postgres TO PUBLIC")  # leave the shared server as other tests expect it
+    ex.query("GRANT CONNECT ON DATABASE template1 TO PUBLIC")
+    sqladmin.drop_database(ex, database="maint_a", role="maint_a_user")
+
+
+def test_aws_converge_runs_the_same_sql_against_real_postgres(
+    pg: PgEndpoint, ex: PgExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The AWS dynamic resource's create/update path, with the Data API executor swapped for a direct one."""
+    from providers.aws import dataapi, sqldb
+
+    monkeypatch.setattr(dataapi, "RdsDataApiExecutor", lambda **_: ex)
+    props = {
+        "clusterArn": "arn:aws:rds:eu-west-1:123456789012:cluster:shop-prod-sql",
+        "adminSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin",
+        "region": "eu-west-1",
+        "database": "aws_orders",
+        "role": "aws_orders_user",
+        "password": "pw-aws",
+        "nonSequential": False,
+        "migrations": [
+            {"number": 1, "filename": "orders/migrations/1_init.up.sql", "sql": "CREATE TABLE orders (id int);"},
+            {"number": 2, "filename": "orders/migrations/2_more.up.sql", "sql": "ALTER TABLE orders ADD note text;"},
+        ],
+    }
+    sqldb.converge(props)
+    sqldb.converge(props)  # an update with nothing new is a no-op
+    with login(pg, "aws_orders_user", "pw-aws", "aws_orders") as conn:
+        assert conn.execute("SELECT version, dirty FROM schema_migrations").fetchall() == [(2, False)]
+        assert conn.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'orders'").fetchone() == (
+            "aws_orders_user",
+        )
+    with pytest.raises(psycopg.OperationalError, match="permission denied"):
+        login(pg, "aws_orders_user", "pw-aws", "postgres")
+    ex.query("GRANT CONNECT ON DATABASE postgres TO PUBLIC")
+    ex.query("GRANT CONNECT ON DATABASE template1 TO PUBLIC")
+    sqladmin.drop_database(ex, database="aws_orders", role="aws_orders_user")
