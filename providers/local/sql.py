@@ -38,7 +38,7 @@ class PgExecutor:
                     host=ep.host,
                     port=ep.port,
                     user=ep.user,
-                    password=ep.password,
+                    password=ep.password or None,  # none in the URL: libpq reads PGPASSWORD / ~/.pgpass
                     dbname=name,
                     autocommit=True,
                     connect_timeout=10,
@@ -90,8 +90,7 @@ def handle_server(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     pg = session.pg
     assert pg is not None
-    if pg.embedded:
-        sqladmin.close_maintenance_databases(session.executor())
+    sqladmin.close_maintenance_databases(session.executor())  # on an external server too (docs/local-target.md)
     return Deployed(
         provisioned={"sql_servers": [{"name": res.name, "host": pg.address}]}, grants_target={"*": pg.address}
     )

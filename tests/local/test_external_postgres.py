@@ -1,0 +1,69 @@
+"""`orchestrator:local.postgresAdminUrl`: databases and roles on a server we did not start, and only ours removed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+
+from providers.local import servers
+
+if TYPE_CHECKING:
+    from tests.local.conftest import Project
+
+pytestmark = pytest.mark.local
+
+ADMIN_PASSWORD = "external-admin-pw"
+
+
+@pytest.fixture(scope="module")
+def external(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A PostgreSQL server started outside the orchestrator; yields its port."""
+    base = tmp_path_factory.mktemp("external-pg")
+    account = servers.pg_account()
+    datadir = servers.pg_datadir(base, account)
+    bindir = servers.runnable_bindir(servers.pick_pg_bindir(datadir, None), account)
+    log = base / "postgres.log"
+    servers.init_postgres(datadir, bindir, password=ADMIN_PASSWORD, account=account, log=log)
+    port = servers.free_port()
+    proc = servers.start_postgres(datadir, bindir, port=port, account=account, log=log, label=str(base))
+    try:
+        servers.wait_postgres(datadir, proc, port, log)
+        with _admin(port) as conn:
+            conn.execute("CREATE DATABASE theirs")
+        yield port
+    finally:
+        servers.stop_postgres(datadir)
+        servers.remove_pg_data(base)
+
+
+def _admin(port: int) -> psycopg.Connection:
+    return psycopg.connect(host=servers.LOOPBACK, port=port, user=servers.PG_ADMIN, password=ADMIN_PASSWORD,
+                           dbname="postgres", autocommit=True, connect_timeout=10)
+
+
+def _databases(port: int) -> set[str]:
+    with _admin(port) as conn:
+        return {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE NOT datistemplate")}
+
+
+def test_external_server_gets_our_databases_and_keeps_its_own(project: Project, external: int,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    meta = project.app("polar-file-sharing")
+    # The password stays out of the stack file: libpq reads PGPASSWORD.
+    url = f"postgresql://{servers.PG_ADMIN}@{servers.LOOPBACK}:{external}/postgres"
+    env = project.stack("ext", local={"postgresAdminUrl": url}, secrets_for=meta)
+    monkeypatch.setenv("PGPASSWORD", ADMIN_PASSWORD)
+    project.deploy(env, meta)
+    ours = {rec["names"]["database"] for key, rec in project.state_doc(env)["resources"].items()
+            if key.startswith("sql:")}
+    assert len(ours) == 3 and ours <= _databases(external)
+    assert "postgres" not in project.servers_running(env) or not project.servers_running(env)["postgres"]
+    project.verify(env)
+
+    project.destroy(env)
+    left = _databases(external)
+    assert not (ours & left), "destroy must remove the databases it made"
+    assert {"theirs", "postgres"} <= left, "and nothing else on a server it does not own"
