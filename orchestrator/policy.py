@@ -653,7 +653,7 @@ def _iam_actions(res: Resource, _g: Graph) -> list[str]:
 def _known_arn(arn: str, g: Graph) -> bool:
     """Whether `arn` names a resource of this graph (by the physical name it ends with)."""
     if arn.startswith("arn:aws:s3:::"):
-        bucket = arn[len("arn:aws:s3:::"):].removesuffix("/*")
+        bucket = arn[len("arn:aws:s3:::"):].split("/", 1)[0]  # the bucket, its objects (/*) or one object
         return bool(g.where(BUCKETS, "bucket", bucket))
     if ":secret:" in arn:
         tail = arn.split(":secret:", 1)[1]

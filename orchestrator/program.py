@@ -2,8 +2,9 @@
 
 The same function runs under the Automation API (`orchestrator deploy`), under the plain CLI
 (`pulumi preview -s ENV`, through orchestrator/pulumi_main.py) and under mocks (orchestrator/graph.py).
-Stack outputs: `provisioned` (the runtime_config.infra.Provisioned record, no secret values) and
-`cron_jobs` (the app's cron table, for whoever schedules it).
+Stack outputs: `provisioned` (the runtime_config.infra.Provisioned record, no secret values),
+`cron_jobs` (the app's cron table, for whoever schedules it) and, for TypeScript apps,
+`runtime_config_bucket` (where `orchestrator deploy` uploads the protobuf config).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from orchestrator.model import CronJob, Kind
+from orchestrator.model import CronJob, Kind, Language
 from orchestrator.plan import Plan, PlannedResource
 from providers.base import Context, table
 from runtime_config import infra
@@ -63,7 +64,9 @@ def run(plan: Plan, *, app_root: Path | None = None) -> dict[str, Any]:
         "region": plan.env.region,
         **infra.merge(d.provisioned for d in ctx.deployed.values()),
     }
-    outputs = {"provisioned": provisioned, "cron_jobs": cron_table(plan)}
+    outputs: dict[str, Any] = {"provisioned": provisioned, "cron_jobs": cron_table(plan)}
+    if plan.language is Language.TYPESCRIPT:
+        outputs["runtime_config_bucket"] = session.runtime_config_store().bucket.bucket
     for name, value in outputs.items():
         pulumi.export(name, value)
     return outputs

@@ -99,6 +99,34 @@ class AccessLogs(Component):
         self.register_outputs({"bucket": self.bucket.id})
 
 
+class RuntimeConfigStore(Component):
+    """The env's private bucket for the runtime config (`ENCORE_RUNTIME_CONFIG_PATH=s3://…`), TypeScript apps only."""
+
+    def __init__(self, session: AwsSession) -> None:
+        from providers.aws.config_upload import KEY
+
+        super().__init__("RuntimeConfigStore", "runtime-config", session)
+        sizing = session.plan.env.sizing
+        name = session.physical("aws.s3", "runtime-config")
+        self.bucket, block = _hardened(self, "runtime-config", name, sizing, public=False, versioned=True)
+        if sizing.protect:
+            aws.s3.BucketLogging(
+                "runtime-config/logging",
+                bucket=self.bucket.id,
+                target_bucket=session.access_logs().bucket.id,
+                target_prefix=f"{name}/",
+                opts=self.child(),
+            )
+        aws.s3.BucketPolicy(
+            "runtime-config/policy",
+            bucket=self.bucket.id,
+            policy=self.bucket.arn.apply(lambda arn: json.dumps(settings.bucket_policy(arn, public=False))),
+            opts=self.child(depends_on=[block]),
+        )
+        self.object_arn = self.bucket.arn.apply(lambda arn: f"{arn}/{KEY}")
+        self.register_outputs({"bucket": self.bucket.id})
+
+
 def handle_bucket(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     comp = BucketComponent(session, res)

@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from orchestrator.model import Language
 from orchestrator.plan import PlannedResource
 from providers.aws import settings
 from providers.aws.session import AwsSession, Component
@@ -58,5 +59,8 @@ def needs_of(ctx: Context, service: str) -> list[tuple[tuple[str, ...], Any]]:
 
 
 def handle_service(ctx: Context, res: PlannedResource) -> Deployed:
-    comp = ServiceIdentity(ctx.target, res, needs_of(ctx, res.name))
+    needs = needs_of(ctx, res.name)
+    if ctx.plan.language is Language.TYPESCRIPT:  # the runtime fetches ENCORE_RUNTIME_CONFIG_PATH=s3://… itself
+        needs.append((settings.RUNTIME_CONFIG_ACTIONS, ctx.target.runtime_config_store().object_arn))
+    comp = ServiceIdentity(ctx.target, res, needs)
     return Deployed(resource=comp)

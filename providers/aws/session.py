@@ -1,5 +1,5 @@
 """What the AWS handlers of one program share: the tagged provider, resource options, and the
-env-wide resources built on first use (the network, the access-log bucket).
+env-wide resources built on first use (the network, the access-log bucket, the runtime-config bucket).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from providers.aws import settings
 
 if TYPE_CHECKING:
     from orchestrator.plan import Plan, PlannedResource
-    from providers.aws.bucket import AccessLogs
+    from providers.aws.bucket import AccessLogs, RuntimeConfigStore
     from providers.aws.network import Network
 
 
@@ -73,6 +73,7 @@ class AwsSession:
         self.provider = aws.Provider("aws", region=env.region, default_tags={"tags": self.tags})
         self._network: Network | None = None
         self._access_logs: AccessLogs | None = None
+        self._config_store: RuntimeConfigStore | None = None
 
     def network(self) -> Network:
         if self._network is None:
@@ -87,6 +88,13 @@ class AwsSession:
 
             self._access_logs = AccessLogs(self)
         return self._access_logs
+
+    def runtime_config_store(self) -> RuntimeConfigStore:
+        if self._config_store is None:
+            from providers.aws.bucket import RuntimeConfigStore
+
+            self._config_store = RuntimeConfigStore(self)
+        return self._config_store
 
     def physical(self, namespace: str, *parts: str) -> str:
         """A physical name the plan does not list (network, access logs)."""

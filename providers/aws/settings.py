@@ -468,6 +468,8 @@ ACCESS: dict[tuple[Kind, str], tuple[str, ...]] = {
     (Kind.SERVICE, "call"): (),
 }
 """(kind of the granted resource, grant verb) -> the exact IAM actions (security-baseline §4.2)."""
+RUNTIME_CONFIG_ACTIONS = ("s3:GetObject",)
+"""What a TypeScript service's runtime needs to read its own config object (ENCORE_RUNTIME_CONFIG_PATH=s3://…)."""
 
 
 def actions_for(kind: Kind, verb: str, key: str) -> tuple[str, ...]:

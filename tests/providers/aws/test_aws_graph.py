@@ -20,7 +20,7 @@ from awsgraph import (
     synth_render,
 )
 
-from orchestrator import graph, policy
+from orchestrator import graph, naming, policy
 from orchestrator.model import Kind
 
 CANARY = "canary-Zq7pW3xR9sT2vB8n"
@@ -91,7 +91,15 @@ def test_secrets_never_leave_as_plaintext() -> None:
 
 def test_outputs() -> None:
     rendered = fixture_render("ts-uptime", "production")
-    assert set(rendered.outputs) == {"provisioned", "cron_jobs"}
+    assert set(rendered.outputs) == {"provisioned", "cron_jobs", "runtime_config_bucket"}
+    plan = fixture_plan("ts-uptime", "production")
+    store = naming.make("aws.s3", plan.app, plan.env.name, "runtime-config")
+    assert rendered.outputs["runtime_config_bucket"] == store
+    buckets = of_type(rendered.resources, "aws:s3/bucket:Bucket")
+    (bucket,) = [r for r in buckets if r["inputs"]["bucket"] == store]
+    assert bucket["options"]["protect"] is True  # production
+    go = fixture_render("ai-chat", "production")
+    assert "runtime_config_bucket" not in go.outputs  # Go apps read the JSON infra config from their image
     assert rendered.outputs["cron_jobs"] == [
         {"id": "check-all", "title": "Check all sites", "schedule": "every:60", "service": "monitor",
          "endpoint": "checkAll", "path": "/check-all"}

@@ -13,7 +13,7 @@ import pytest
 from awsgraph import ENV_TYPES, FIXTURE_NAMES, fixture_plan, fixture_render, of_type, synth_plan, synth_render
 
 from orchestrator import graph, naming
-from orchestrator.model import Kind
+from orchestrator.model import Kind, Language
 from orchestrator.plan import Plan
 
 GET_SECRET = {"secretsmanager:GetSecretValue"}
@@ -39,15 +39,14 @@ def expected(plan: Plan, service: str) -> dict[str, set[str]]:
     region, account = plan.env.region, graph.ACCOUNT
     need: dict[str, set[str]] = {}
     for g in plan.grants_for(service):
-        kind, _, name = g.resource.partition(":")
+        kind = g.resource.partition(":")[0]
         res = plan.get(g.resource)
         if kind == "service":
             continue
         if kind == "sql":
             arn, actions = _secret(res.names["password_secret"]), GET_SECRET
         elif kind == "cache":
-            secret = naming.make("aws.secretsmanager", plan.app, plan.env.name, "cache", name)
-            arn, actions = _secret(secret), GET_SECRET
+            arn, actions = _secret(res.names["auth_secret"]), GET_SECRET
         elif kind == "secret":
             arn, actions = _secret(res.names["secret"]), GET_SECRET
         elif kind == "topic":
@@ -61,6 +60,9 @@ def expected(plan: Plan, service: str) -> dict[str, set[str]]:
             raise AssertionError(f"unexpected grant {g}")
         if actions:
             need.setdefault(arn, set()).update(actions)
+    if plan.language is Language.TYPESCRIPT:  # its runtime reads ENCORE_RUNTIME_CONFIG_PATH=s3://… itself
+        store = naming.make("aws.s3", plan.app, plan.env.name, "runtime-config")
+        need.setdefault(f"arn:aws:s3:::{store}/runtime-config.pb", set()).add("s3:GetObject")
     return need
 
 
