@@ -62,7 +62,7 @@ def run(plan: Plan, *, app_root: Path | None = None) -> dict[str, Any]:
         "cloud": cloud,
         "env": plan.env.name,
         "region": plan.env.region,
-        **infra.merge(d.provisioned for d in ctx.deployed.values()),
+        **infra.merge([*(d.provisioned for d in ctx.deployed.values()), session.service_auth().fragment()]),
     }
     outputs: dict[str, Any] = {"provisioned": provisioned, "cron_jobs": cron_table(plan)}
     if plan.language is Language.TYPESCRIPT:

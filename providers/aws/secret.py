@@ -1,11 +1,15 @@
 """App secrets: a Secrets Manager secret each. The value is set by `orchestrator secret set`;
-the runtime config only names the env var the platform injects it into.
+the runtime config only names the env var the platform injects it into. Also the env's
+service-to-service signing key (encore_auth), generated and kept the same way.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi_aws as aws
 
+from orchestrator import naming
 from orchestrator.plan import PlannedResource
 from providers.aws import settings
 from providers.aws.session import AwsSession, Component
@@ -27,3 +31,22 @@ def handle_secret(ctx: Context, res: PlannedResource) -> Deployed:
     comp = SecretComponent(ctx.target, res)
     record = {"encore_name": res.name, "ref": {"env": res.names["env"], "source": comp.secret.arn}}
     return Deployed(provisioned={"secrets": [record]}, grants_target={"read": comp.secret.arn}, resource=comp)
+
+
+class ServiceAuthKey(Component):
+    """The env's HMAC key signing and verifying calls between services (the runtime's encore_auth)."""
+
+    KEY_ID = 1
+
+    def __init__(self, session: AwsSession) -> None:
+        super().__init__("ServiceAuthKey", "service-auth", session)
+        sizing = session.plan.env.sizing
+        name = session.physical("aws.secretsmanager", "service-auth")
+        _, self.secret = self.generated_secret(
+            "service-auth/key", name, sizing, "HMAC key of service-to-service calls", length=64
+        )
+        self.env = naming.env_var("SERVICE", "AUTH", "KEY")
+        self.register_outputs({"arn": self.secret.arn})
+
+    def fragment(self) -> dict[str, Any]:
+        return {"service_auth_keys": [{"id": self.KEY_ID, "key": {"env": self.env, "source": self.secret.arn}}]}

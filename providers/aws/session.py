@@ -1,5 +1,6 @@
 """What the AWS handlers of one program share: the tagged provider, resource options, and the
-env-wide resources built on first use (the network, the access-log bucket, the runtime-config bucket).
+env-wide resources built on first use (the network, the access-log bucket, the runtime-config bucket,
+the service-to-service signing key).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from orchestrator.plan import Plan, PlannedResource
     from providers.aws.bucket import AccessLogs, RuntimeConfigStore
     from providers.aws.network import Network
+    from providers.aws.secret import ServiceAuthKey
 
 
 class Component(pulumi.ComponentResource):
@@ -74,6 +76,7 @@ class AwsSession:
         self._network: Network | None = None
         self._access_logs: AccessLogs | None = None
         self._config_store: RuntimeConfigStore | None = None
+        self._service_auth: ServiceAuthKey | None = None
 
     def network(self) -> Network:
         if self._network is None:
@@ -95,6 +98,13 @@ class AwsSession:
 
             self._config_store = RuntimeConfigStore(self)
         return self._config_store
+
+    def service_auth(self) -> ServiceAuthKey:
+        if self._service_auth is None:
+            from providers.aws.secret import ServiceAuthKey
+
+            self._service_auth = ServiceAuthKey(self)
+        return self._service_auth
 
     def physical(self, namespace: str, *parts: str) -> str:
         """A physical name the plan does not list (network, access logs)."""

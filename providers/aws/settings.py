@@ -469,6 +469,7 @@ ACCESS: dict[tuple[Kind, str], tuple[str, ...]] = {
 }
 """(kind of the granted resource, grant verb) -> the exact IAM actions (security-baseline §4.2)."""
 RUNTIME_CONFIG_ACTIONS = ("s3:GetObject",)
+SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
 """What a TypeScript service's runtime needs to read its own config object (ENCORE_RUNTIME_CONFIG_PATH=s3://…)."""
 
 

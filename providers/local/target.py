@@ -278,8 +278,10 @@ def _write(plan: Plan, state: State, fragments: list[dict[str, Any]], meta: byte
     from runtime_config.infra import Provisioned, merge
     from runtime_config.write import write_outputs
 
+    key = state.data.setdefault("service_auth_key", servers.new_password())
+    signing = {"service_auth_keys": [{"id": 1, "key": {"value": key}}]}  # encore_auth, as Encore's local runs use
     provisioned = Provisioned.model_validate(
-        {"cloud": "local", "env": plan.env.name, "region": REGION, **merge(fragments)}
+        {"cloud": "local", "env": plan.env.name, "region": REGION, **merge([*fragments, signing])}
     )
     written = write_outputs(plan, provisioned, state.dir)
     write_atomic(state.dir / META_FILE, meta, mode=0o644)

@@ -6,6 +6,7 @@ cache on a real redis-server); the tests then break things behind the orchestrat
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,3 +134,19 @@ def test_never_deployed_env_is_bad_input(project: Project) -> None:
     env = project.stack("never")
     result = project.verify(env, expect=2)
     assert result.one_line_error, str(result)
+
+
+def test_local_services_sign_their_calls(project: Project, meta: Path) -> None:
+    """encore_auth with a generated key, as Encore's own local runs use (trap 21: noop exposes private endpoints)."""
+    from orchestrator import verify_config
+
+    project.stack(ENV, secrets_for=meta)
+    project.deploy(ENV, meta)
+    environ = {**os.environ, **project.env_vars(ENV)}
+    config, _ = verify_config.load(environ, go=False)
+    (method,) = config.deployment.auth_methods
+    assert method.WhichOneof("auth_method") == "encore_auth"
+    (key,) = method.encore_auth.auth_keys
+    assert len(key.data.embedded) >= 32
+    again = project.deploy(ENV, meta, "--allow-destroy")
+    assert "no changes" in again.stderr

@@ -60,6 +60,8 @@ def expected(plan: Plan, service: str) -> dict[str, set[str]]:
             raise AssertionError(f"unexpected grant {g}")
         if actions:
             need.setdefault(arn, set()).update(actions)
+    signing_key = naming.make("aws.secretsmanager", plan.app, plan.env.name, "service-auth")
+    need.setdefault(_secret(signing_key), set()).update(GET_SECRET)  # every service signs and verifies calls
     if plan.language is Language.TYPESCRIPT:  # its runtime reads ENCORE_RUNTIME_CONFIG_PATH=s3://… itself
         store = naming.make("aws.s3", plan.app, plan.env.name, "runtime-config")
         need.setdefault(f"arn:aws:s3:::{store}/runtime-config.pb", set()).add("s3:GetObject")

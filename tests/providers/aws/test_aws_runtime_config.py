@@ -187,3 +187,18 @@ def test_cache_secret_name_is_made_by_naming() -> None:
              if r["type"] == "aws:secretsmanager/secret:Secret"}
     for res in plan.of_kind(Kind.CACHE):
         assert naming.make("aws.secretsmanager", plan.app, plan.env.name, "cache", res.name) in names
+
+
+def test_services_sign_their_calls_with_a_key_from_the_environment() -> None:
+    """encore_auth, not noop (trap 21): the key lives in Secrets Manager and reaches the process as an env var."""
+    plan = synth_plan(10, "production")
+    rendered = synth_render(10, "production")
+    cfg = build_config(plan, provisioned(rendered.outputs))
+    (method,) = cfg.deployment.auth_methods
+    assert method.WhichOneof("auth_method") == "encore_auth"
+    (key,) = method.encore_auth.auth_keys
+    assert key.id == 1 and key.data.WhichOneof("source") == "env"
+    assert key.data.env == naming.env_var("SERVICE", "AUTH", "KEY")
+    signing = naming.make("aws.secretsmanager", plan.app, plan.env.name, "service-auth")
+    secrets = [r for r in rendered.resources if r["type"] == "aws:secretsmanager/secret:Secret"]
+    assert signing in {r["inputs"]["name"] for r in secrets}
