@@ -50,6 +50,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from orchestrator.errors import BadInput
+from orchestrator.gcpause import without_cycle_collection
 from orchestrator.model import (
     AccessType,
     App,
@@ -180,6 +181,7 @@ def _read(path: Path, where: str) -> bytes:
     return data
 
 
+@without_cycle_collection
 def _load(data: bytes, *, where: str, name: str) -> tuple[App, bytes]:
     if not APP_NAME.fullmatch(name):
         raise BadInput(f"app name {_q(name)} must match ^[a-z][a-z0-9-]*$ (at most 41 characters)", where=where)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from orchestrator import naming
 from orchestrator.envs import Env, Sizing
+from orchestrator.gcpause import without_cycle_collection
 from orchestrator.model import (
     App,
     Bucket,
@@ -89,6 +90,7 @@ class Plan(BaseModel):
         return tuple(g for g in self.grants if g.resource == key)
 
 
+@without_cycle_collection
 def build(app: App, env: Env) -> Plan:
     from orchestrator import support
 
