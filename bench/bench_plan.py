@@ -26,13 +26,23 @@ STACK = """config:
 """
 
 
-def _in_process(meta: Path, env: envs.Env, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        build(appmeta.load(meta), env).to_json()
-        times.append(time.perf_counter() - start)
-    return min(times)  # the least-disturbed run: this machine is shared, interference only adds time
+ROUNDS = 7
+
+
+def _time_plan(meta: Path, env: envs.Env) -> float:
+    start = time.perf_counter()
+    build(appmeta.load(meta), env).to_json()
+    return time.perf_counter() - start
+
+
+def _in_process(metas: dict[int, Path], env: envs.Env) -> dict[int, float]:
+    """Sizes interleaved within each round, so a slow phase of this shared machine hits every size alike;
+    the least-disturbed round counts (interference only adds time)."""
+    times: dict[int, list[float]] = {n: [] for n in metas}
+    for _ in range(ROUNDS):
+        for n, meta in metas.items():
+            times[n].append(_time_plan(meta, env))
+    return {n: min(t) for n, t in times.items()}
 
 
 def _cli(meta: Path, stacks: Path) -> float:
@@ -62,13 +72,13 @@ def main() -> dict[int, dict[str, float]]:
         stacks.mkdir()
         (stacks / "Pulumi.bench.yaml").write_text(STACK)
         env = envs.load(stacks, "bench")
-        for n in SIZES:
-            meta = Path(tmp) / f"meta-{n}.pb"
+        metas = {n: Path(tmp) / f"meta-{n}.pb" for n in SIZES}
+        for n, meta in metas.items():
             meta.write_bytes(synth_app(n).SerializeToString())
-            rounds = 9 if n < 1000 else 5
-            results[n] = {"in_process_s": _in_process(meta, env, rounds), "cli_s": _cli(meta, stacks)}
+        in_process = _in_process(metas, env)
+        for n, meta in metas.items():
             resources = len(build(appmeta.load(meta), env).resources)
-            results[n]["resources"] = resources
+            results[n] = {"in_process_s": in_process[n], "cli_s": _cli(meta, stacks), "resources": resources}
             print(
                 f"plan: {n:>5} services, {resources:>6} resources: in-process {results[n]['in_process_s']:.3f} s, "
                 f"CLI {results[n]['cli_s']:.3f} s"
