@@ -23,6 +23,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -615,15 +616,18 @@ def running(base: Path) -> dict[str, tuple[int, int] | None]:
     }
 
 
-def stop_all(base: Path, *, keep_data: bool = True) -> list[str]:
-    """Stop every running server of the environment at once; returns the names of those stopped."""
+def stop_all(base: Path, *, keep_data: bool = True, only: Collection[str] | None = None) -> list[str]:
+    """Stop every running server of the environment (or those named in `only`) at once; returns their names."""
     pg_signal = PG_FAST_SHUTDOWN if keep_data else PG_IMMEDIATE_SHUTDOWN
     how = {
         "postgres": (PG_MARKER, pg_signal),
         "emulator": (EMULATOR_MARKER, EMULATOR_STOP),
         "redis": (REDIS_MARKER, REDIS_STOP),
     }
-    found = {name: pid_port[0] for name, pid_port in running(base).items() if pid_port}
+    found = {
+        name: pid_port[0] for name, pid_port in running(base).items() if pid_port and (only is None or name in only)
+    }
     terminate([(pid, *how[name]) for name, pid in found.items()])
-    (base / EMULATOR_DIR / "emulator.pid").unlink(missing_ok=True)
+    if "emulator" in found:
+        (base / EMULATOR_DIR / "emulator.pid").unlink(missing_ok=True)
     return sorted(found)

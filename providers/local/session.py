@@ -91,14 +91,18 @@ class Session:
         """Make the needed servers run; returns the names of those it had to start."""
         started: list[str] = []
         waits: list[Callable[[], None]] = []
-        if emulator:
-            waits += self._start_emulator(started)
-        if redis:
-            waits += self._start_redis(started)
-        if postgres:
-            waits += self._start_postgres(started)
-        for wait in waits:
-            wait()
+        try:
+            if emulator:
+                waits += self._start_emulator(started)
+            if redis:
+                waits += self._start_redis(started)
+            if postgres:
+                waits += self._start_postgres(started)
+            for wait in waits:
+                wait()
+        except BaseException:
+            servers.stop_all(self.dir, only=started)  # a failed start leaves nothing of its own running
+            raise
         return started
 
     def _spawned(self, name: str, started: list[str]) -> None:

@@ -80,6 +80,7 @@ def test_postgres_port_in_use(project: Project, busy_port: int) -> None:
     result = project.deploy(env, meta, expect=BAD_INPUT)
     assert result.one_line_error, str(result)
     assert str(busy_port) in result.stderr
+    assert project.processes(env) == []  # the emulator it had started is stopped again
 
 
 def test_emulator_port_in_use(project: Project, busy_port: int) -> None:
