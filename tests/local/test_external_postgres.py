@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+from standalone_postgres import standalone_postgres
 
 from providers.local import servers
 
@@ -20,23 +21,11 @@ ADMIN_PASSWORD = "external-admin-pw"
 
 @pytest.fixture(scope="module")
 def external(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A PostgreSQL server started outside the orchestrator; yields its port."""
-    base = tmp_path_factory.mktemp("external-pg")
-    account = servers.pg_account()
-    datadir = servers.pg_datadir(base, account)
-    bindir = servers.runnable_bindir(servers.pick_pg_bindir(datadir, None), account)
-    log = base / "postgres.log"
-    servers.init_postgres(datadir, bindir, password=ADMIN_PASSWORD, account=account, log=log)
-    port = servers.free_port()
-    proc = servers.start_postgres(datadir, bindir, port=port, account=account, log=log, label=str(base))
-    try:
-        servers.wait_postgres(datadir, proc, port, log)
+    """A PostgreSQL server started outside the orchestrator, with a database of its own; yields its port."""
+    with standalone_postgres(tmp_path_factory.mktemp("external-pg"), password=ADMIN_PASSWORD) as port:
         with _admin(port) as conn:
             conn.execute("CREATE DATABASE theirs")
         yield port
-    finally:
-        servers.stop_postgres(datadir)
-        servers.remove_pg_data(base)
 
 
 def _admin(port: int) -> psycopg.Connection:

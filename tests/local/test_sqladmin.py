@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from standalone_postgres import standalone_postgres
 
 from orchestrator.errors import BadInput
 from providers import sqladmin
@@ -23,20 +24,8 @@ ADMIN_PASSWORD = "admin-pw"
 
 @pytest.fixture(scope="module")
 def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgEndpoint]:
-    base = tmp_path_factory.mktemp("sqladmin")
-    account = servers.pg_account()
-    datadir = servers.pg_datadir(base, account)
-    bindir = servers.runnable_bindir(servers.pick_pg_bindir(datadir, None), account)
-    log = base / "postgres.log"
-    servers.init_postgres(datadir, bindir, password=ADMIN_PASSWORD, account=account, log=log)
-    port = servers.free_port()
-    proc = servers.start_postgres(datadir, bindir, port=port, account=account, log=log, label=str(base))
-    try:
-        servers.wait_postgres(datadir, proc, port, log)
+    with standalone_postgres(tmp_path_factory.mktemp("sqladmin"), password=ADMIN_PASSWORD) as port:
         yield PgEndpoint(servers.LOOPBACK, port, servers.PG_ADMIN, ADMIN_PASSWORD, "postgres", embedded=True)
-    finally:
-        servers.stop_postgres(datadir)
-        servers.remove_pg_data(base)
 
 
 @pytest.fixture
