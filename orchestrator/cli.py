@@ -85,6 +85,14 @@ def output_option(help_text: str) -> Any:
     return click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None, help=help_text)
 
 
+def lock_options(command: Any) -> Any:
+    """--lock-timeout and --force-unlock, for the commands that take the env's lock."""
+    command = click.option("--force-unlock", is_flag=True, help="Break a stale lock left by a dead run.")(command)
+    return click.option(
+        "--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another run's lock."
+    )(command)
+
+
 yes_option = click.option(
     "--yes", "-y", is_flag=True, help="Do not ask for confirmation (required when not interactive)."
 )
@@ -225,10 +233,7 @@ def env_show(state: State, name: str) -> None:
 )
 @yes_option
 @click.option("--allow-destroy", is_flag=True, help="Remove resources that vanished from the metadata.")
-@click.option(
-    "--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another run's lock."
-)
-@click.option("--force-unlock", is_flag=True, help="Break a stale lock left by a dead run.")
+@lock_options
 @pass_state
 def deploy(
     state: State,
@@ -283,10 +288,7 @@ def _env_command(name: str, help_text: str, *, confirm: bool = False, lock: bool
     if confirm:
         cmd = yes_option(cmd)
     if lock:
-        cmd = click.option(
-            "--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another run's lock."
-        )(cmd)
-        cmd = click.option("--force-unlock", is_flag=True, help="Break a stale lock left by a dead run.")(cmd)
+        cmd = lock_options(cmd)
     cli.command(name)(env_option(cmd))
 
 
