@@ -68,13 +68,22 @@ def _exit(code: int) -> NoReturn:
     sys.exit(code)
 
 
-meta_option = click.option(
-    "--meta",
-    "meta",
-    type=click.Path(path_type=Path, dir_okay=False),
-    envvar="ORCHESTRATOR_META",
+def meta_option_for(*, required: bool, help_text: str) -> Any:
+    return click.option(
+        "--meta",
+        "meta",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="ORCHESTRATOR_META",
+        required=required,
+        default=None,
+        help=help_text,
+    )
+
+
+meta_option = meta_option_for(
     required=True,
-    help="The parser's app metadata: binary (/encore/meta), ENCORE_APP_META value (base64 / gzip:) or protobuf JSON.",
+    help_text="The parser's app metadata: binary (/encore/meta), ENCORE_APP_META value (base64 / gzip:) "
+    "or protobuf JSON.",
 )
 env_option = click.option(
     "--env", "env_name", required=True, envvar="ORCHESTRATOR_ENV", help="Environment (stack) name."
@@ -340,14 +349,7 @@ def secret() -> None:
 @secret.command("set")
 @env_option
 @click.argument("name")
-@click.option(
-    "--meta",
-    "meta",
-    type=click.Path(path_type=Path, dir_okay=False),
-    envvar="ORCHESTRATOR_META",
-    default=None,
-    help="App metadata (to check NAME is declared and find the app name).",
-)
+@meta_option_for(required=False, help_text="App metadata (to check NAME is declared and find the app name).")
 @pass_state
 def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> None:
     """Set secret NAME for ENV; the value comes from stdin (piped) or a hidden prompt."""

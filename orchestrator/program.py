@@ -62,11 +62,11 @@ def run(plan: Plan, *, app_root: Path | None = None) -> dict[str, Any]:
         "cloud": cloud,
         "env": plan.env.name,
         "region": plan.env.region,
-        **infra.merge([*(d.provisioned for d in ctx.deployed.values()), session.service_auth().fragment()]),
+        **infra.merge([*(d.provisioned for d in ctx.deployed.values()), session.service_auth.fragment()]),
     }
     outputs: dict[str, Any] = {"provisioned": provisioned, "cron_jobs": cron_table(plan)}
     if plan.language is Language.TYPESCRIPT:
-        outputs["runtime_config_bucket"] = session.runtime_config_store().bucket.bucket
+        outputs["runtime_config_bucket"] = session.runtime_config_store.bucket.bucket
     for name, value in outputs.items():
         pulumi.export(name, value)
     return outputs

@@ -64,7 +64,7 @@ class BucketComponent(Component):
             aws.s3.BucketLogging(
                 f"{res.key}/logging",
                 bucket=self.bucket.id,
-                target_bucket=session.access_logs().bucket.id,
+                target_bucket=session.access_logs.bucket.id,
                 target_prefix=f"{name}/",
                 opts=self.child(),
             )
@@ -113,7 +113,7 @@ class RuntimeConfigStore(Component):
             aws.s3.BucketLogging(
                 "runtime-config/logging",
                 bucket=self.bucket.id,
-                target_bucket=session.access_logs().bucket.id,
+                target_bucket=session.access_logs.bucket.id,
                 target_prefix=f"{name}/",
                 opts=self.child(),
             )

@@ -19,7 +19,7 @@ class CacheComponent(Component):
         super().__init__("Cache", res.key, session)
         assert isinstance(res.spec, Cache)
         sizing, identifier = res.settings, res.names["cluster"]
-        network = session.network()
+        network = session.network
         group = network.data_group("cache", settings.REDIS_PORT)
         token, self.secret = self.generated_secret(
             f"{res.key}/auth",

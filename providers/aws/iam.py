@@ -60,8 +60,8 @@ def needs_of(ctx: Context, service: str) -> list[tuple[tuple[str, ...], Any]]:
 
 def handle_service(ctx: Context, res: PlannedResource) -> Deployed:
     needs = needs_of(ctx, res.name)
-    needs.append((settings.SECRET_READ_ACTIONS, ctx.target.service_auth().secret.arn))  # signs its calls
+    needs.append((settings.SECRET_READ_ACTIONS, ctx.target.service_auth.secret.arn))  # signs its calls
     if ctx.plan.language is Language.TYPESCRIPT:  # the runtime fetches ENCORE_RUNTIME_CONFIG_PATH=s3://… itself
-        needs.append((settings.RUNTIME_CONFIG_ACTIONS, ctx.target.runtime_config_store().object_arn))
+        needs.append((settings.RUNTIME_CONFIG_ACTIONS, ctx.target.runtime_config_store.object_arn))
     comp = ServiceIdentity(ctx.target, res, needs)
     return Deployed(resource=comp)

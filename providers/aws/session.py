@@ -6,6 +6,7 @@ the service-to-service signing key).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,38 +74,32 @@ class AwsSession:
         self.region = env.region or ""
         self.tags = settings.default_tags(plan.app, env, settings.created_at())
         self.provider = aws.Provider("aws", region=env.region, default_tags={"tags": self.tags})
-        self._network: Network | None = None
-        self._access_logs: AccessLogs | None = None
-        self._config_store: RuntimeConfigStore | None = None
-        self._service_auth: ServiceAuthKey | None = None
 
+    # Env-wide resources, each built the first time a handler asks for it.
+
+    @cached_property
     def network(self) -> Network:
-        if self._network is None:
-            from providers.aws.network import Network
+        from providers.aws.network import Network
 
-            self._network = Network(self)
-        return self._network
+        return Network(self)
 
+    @cached_property
     def access_logs(self) -> AccessLogs:
-        if self._access_logs is None:
-            from providers.aws.bucket import AccessLogs
+        from providers.aws.bucket import AccessLogs
 
-            self._access_logs = AccessLogs(self)
-        return self._access_logs
+        return AccessLogs(self)
 
+    @cached_property
     def runtime_config_store(self) -> RuntimeConfigStore:
-        if self._config_store is None:
-            from providers.aws.bucket import RuntimeConfigStore
+        from providers.aws.bucket import RuntimeConfigStore
 
-            self._config_store = RuntimeConfigStore(self)
-        return self._config_store
+        return RuntimeConfigStore(self)
 
+    @cached_property
     def service_auth(self) -> ServiceAuthKey:
-        if self._service_auth is None:
-            from providers.aws.secret import ServiceAuthKey
+        from providers.aws.secret import ServiceAuthKey
 
-            self._service_auth = ServiceAuthKey(self)
-        return self._service_auth
+        return ServiceAuthKey(self)
 
     def physical(self, namespace: str, *parts: str) -> str:
         """A physical name the plan does not list (network, access logs)."""

@@ -25,7 +25,7 @@ class SqlServer(Component):
         super().__init__("SqlServer", res.key, session)
         sizing, env = res.settings, session.plan.env
         identifier = res.names["server"]
-        network = session.network()
+        network = session.network
         group = network.data_group("sql", settings.POSTGRES_PORT)
         subnets = aws.rds.SubnetGroup(
             f"{res.key}/subnets",
