@@ -1,7 +1,7 @@
 """`orchestrator graph` on synthetic apps of 10 and 100 services (AWS, production env).
 
 Each measurement runs in a fresh process so that peak memory (ru_maxrss) is its own:
-  program   plan -> Pulumi program under the recording mocks -> resource graph (orchestrator.graph.render)
+  program   plan -> Pulumi program under the recording mocks -> resource graph (orchestrator.engine.graph.render)
   bare      a loop registering the same number of plain CustomResources under the same mocks and monitor
   bare-aws  the same loop with pulumi_aws SQS queues (typed resources cost more to register in the SDK)
 Reported: wall and CPU seconds, resources per (wall) second, peak RSS, and program time / bare-loop time.
@@ -58,8 +58,9 @@ def _measure(work: Any) -> dict[str, float]:
 
 def _program(services: int, stacks: Path) -> dict[str, float]:
     from bench.synth import synth_app
-    from orchestrator import appmeta, envs, graph
-    from orchestrator.plan import build
+    from orchestrator.core import appmeta, envs
+    from orchestrator.core.plan import build
+    from orchestrator.engine import graph
 
     _warm()
     plan = build(appmeta.load_bytes(synth_app(services).SerializeToString(), where="synth", name="bench"),
@@ -76,7 +77,7 @@ def _bare(count: int, typed: bool) -> dict[str, float]:
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from orchestrator import graph
+    from orchestrator.engine import graph
 
     _warm()
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURE = REPO.parent / "shared" / "fixtures" / "apps" / "ai-chat"
+FIXTURE = REPO / "tests" / "fixtures" / "apps" / "ai-chat"
 ROUNDS = 3
 STACK = "config:\n  orchestrator:cloud: local\n  orchestrator:envType: development\n  orchestrator:app: bench\n"
 SECRETS = ("DiscordToken", "GeminiJSONCredentials", "NGrokDomain", "NGrokToken", "OpenAIKey", "SlackToken")
@@ -36,7 +36,7 @@ def _run(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = No
 
 def _app_root(tmp: Path) -> Path:
     """The fixture has no SQL files; write one small migration per declared file."""
-    from orchestrator import appmeta
+    from orchestrator.core import appmeta
 
     root = tmp / "app"
     for db in appmeta.load(FIXTURE / "meta.pb").databases:

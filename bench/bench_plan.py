@@ -14,8 +14,8 @@ from itertools import pairwise
 from pathlib import Path
 
 from bench.synth import synth_app
-from orchestrator import appmeta, envs
-from orchestrator.plan import build
+from orchestrator.core import appmeta, envs
+from orchestrator.core.plan import build
 
 SIZES = (10, 100, 1000)
 STACK = """config:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from google.protobuf import json_format
 
-from runtime_config.schema import meta_pb2
+from orchestrator.core.schema import meta_pb2
 
 SECOND = 1_000_000_000
 MINUTE = 60 * SECOND

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 if TYPE_CHECKING:
-    from orchestrator.envs import Env
-    from orchestrator.model import App
-    from orchestrator.plan import Plan
+    from orchestrator.core.envs import Env
+    from orchestrator.core.model import App
+    from orchestrator.core.plan import Plan
     from orchestrator.targets import Options
     from orchestrator.ui import UI
 
@@ -35,7 +35,7 @@ class State:
         return UI()
 
     def env(self, name: str) -> Env:
-        from orchestrator import envs
+        from orchestrator.core import envs
 
         return envs.load(self.stacks, name)
 
@@ -52,13 +52,13 @@ pass_state = click.make_pass_decorator(State)
 
 
 def _load_app(meta: Path) -> App:
-    from orchestrator import appmeta
+    from orchestrator.core import appmeta
 
     return appmeta.load(meta)
 
 
 def _plan(env: Env, meta: Path) -> tuple[App, Plan]:
-    from orchestrator import plan as planning
+    from orchestrator.core import plan as planning
 
     app = _load_app(meta)
     return app, planning.build(app, env)
@@ -143,7 +143,7 @@ def plan(state: State, env_name: str, meta: Path, fmt: str) -> None:
     if fmt == "json":
         sys.stdout.write(the_plan.to_json() + "\n")
         return
-    from orchestrator.report import plan_text
+    from orchestrator.report.text import plan_text
 
     plan_text(the_plan, state.ui)
 
@@ -173,7 +173,7 @@ def runtime_config_cmd(
     _, the_plan = _plan(env, meta)
     data = render(the_plan, provisioned, fmt, hosted_services=hosted or None)
     if output is None and fmt == "pb" and sys.stdout.isatty():
-        from orchestrator.errors import BadInput
+        from orchestrator.core.errors import BadInput
 
         raise BadInput("refusing to write binary protobuf to a terminal; use --output FILE", where="--format pb")
     _emit(state, data, output, mode=0o600)
@@ -184,8 +184,8 @@ def runtime_config_cmd(
 @pass_state
 def support_matrix(state: State, fmt: str) -> None:
     """What each target can provide, per resource kind and app language."""
-    from orchestrator import support
-    from orchestrator.report import matrix_markdown
+    from orchestrator.core import support
+    from orchestrator.report.text import matrix_markdown
 
     rows = support.matrix()
     if fmt == "json":
@@ -207,7 +207,7 @@ def env() -> None:
 @pass_state
 def env_list(state: State, fmt: str) -> None:
     """List environments with their cloud and type."""
-    from orchestrator import envs
+    from orchestrator.core import envs
 
     loaded = [envs.load(state.stacks, name) for name in envs.list_envs(state.stacks)]
     if fmt == "json":
@@ -314,7 +314,7 @@ _env_command("verify", "Prove every resource of ENV works, reading only the writ
 @pass_state
 def env_vars(state: State, env_name: str, fmt: str) -> None:
     """Print the environment variables an app process needs to run against ENV."""
-    from orchestrator.report import format_env_vars
+    from orchestrator.report.text import format_env_vars
     from orchestrator.targets import operation
 
     env_ = state.env(env_name)
@@ -330,7 +330,7 @@ def run(state: State, env_name: str, command: tuple[str, ...]) -> None:
     """Run COMMAND with ENV's environment variables: orchestrator run --env local -- node app.js"""
     import shutil
 
-    from orchestrator.errors import BadInput
+    from orchestrator.core.errors import BadInput
     from orchestrator.targets import operation
 
     env_ = state.env(env_name)
@@ -353,7 +353,7 @@ def secret() -> None:
 @pass_state
 def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> None:
     """Set secret NAME for ENV; the value comes from stdin (piped) or a hidden prompt."""
-    from orchestrator.errors import BadInput
+    from orchestrator.core.errors import BadInput
     from orchestrator.targets import operation
 
     env_ = state.env(env_name)
@@ -388,11 +388,11 @@ def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> Non
 @pass_state
 def graph(state: State, env_name: str, meta: Path, output: Path | None, app_root: Path | None) -> None:
     """Render ENV's Pulumi program under mocks (no CLI, no credentials) and dump every resource."""
-    from orchestrator import graph as graphing
+    from orchestrator.engine import graph as graphing
 
     env_ = state.env(env_name)
     if env_.cloud == "local":
-        from orchestrator.errors import BadInput
+        from orchestrator.core.errors import BadInput
 
         raise BadInput("the local target has no Pulumi program; use a cloud environment", where=f"env {env_name}")
     _, the_plan = _plan(env_, meta)
@@ -408,7 +408,7 @@ def _emit(state: State, data: bytes, output: Path | None, *, mode: int) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    from orchestrator.files import write_atomic
+    from orchestrator.core.files import write_atomic
 
     write_atomic(output, data, mode=mode)
     state.ui.success(f"wrote {output}")
@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except BaseException as exc:
-        from orchestrator.errors import OrchestratorError
+        from orchestrator.core.errors import OrchestratorError
 
         if debug:
             raise

@@ -1,4 +1,4 @@
-"""The security baseline (../shared/design/security-baseline.md) as predicates over the resource graph.
+"""The security baseline (docs/security-baseline.md) as predicates over the resource graph.
 
 Each rule names the type tokens it applies to and checks one resource's inputs, looking at
 the rest of the graph where a property lives on another resource (a bucket's public-access
@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from orchestrator.envs import EnvType
+from orchestrator.core.envs import EnvType
 
 Resource = dict[str, Any]
 Scope = Literal["B", "P", "PV"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from orchestrator.errors import BadInput
-from orchestrator.model import Language
-from orchestrator.plan import Plan
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import Language
+from orchestrator.core.plan import Plan
 from runtime_config.infra import Provisioned
 
 

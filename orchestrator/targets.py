@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from orchestrator.envs import Env
-from orchestrator.errors import BadInput
+from orchestrator.core.envs import Env
+from orchestrator.core.errors import BadInput
 
 LOCAL_TARGET = "providers.local.target"
-PULUMI_TARGET = "orchestrator.pulumi_target"
+PULUMI_TARGET = "orchestrator.engine.operations"
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.model import Kind
+from orchestrator.core.model import Kind
 
 if TYPE_CHECKING:
-    from orchestrator.plan import Grant, Plan, PlannedResource
+    from orchestrator.core.plan import Grant, Plan, PlannedResource
 
 TARGETS = ("local", "aws", "gcp", "azure")
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from orchestrator.errors import BadInput
-from orchestrator.model import Database
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import Database
 
 
 class Executor(Protocol):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from orchestrator.envs import EnvType
-from orchestrator.model import DeliveryGuarantee
-from orchestrator.plan import Plan
+from orchestrator.core.envs import EnvType
+from orchestrator.core.model import DeliveryGuarantee
+from orchestrator.core.plan import Plan
 from runtime_config.infra import (
     ObjectStorage,
     Provisioned,

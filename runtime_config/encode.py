@@ -12,7 +12,7 @@ import base64
 import gzip
 import re
 
-from orchestrator.errors import BadInput
+from orchestrator.core.errors import BadInput
 
 INLINE_VAR = "ENCORE_RUNTIME_CONFIG"
 PATH_VAR = "ENCORE_RUNTIME_CONFIG_PATH"

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from orchestrator.errors import Unsupported
-from orchestrator.model import Language
-from orchestrator.plan import Plan
+from orchestrator.core.errors import Unsupported
+from orchestrator.core.model import Language
+from orchestrator.core.plan import Plan
 from runtime_config.infra import (
     BucketRecord,
     CacheRecord,

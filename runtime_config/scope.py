@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from orchestrator.errors import BadInput, OrchestratorError, PolicyViolation, Unsupported
-from orchestrator.model import Bucket, Gateway, Kind, Service, Subscription, Topic
-from orchestrator.plan import Plan
+from orchestrator.core.errors import BadInput, OrchestratorError, PolicyViolation, Unsupported
+from orchestrator.core.model import Bucket, Gateway, Kind, Service, Subscription, Topic
+from orchestrator.core.plan import Plan
 from runtime_config.infra import (
     AppSecret,
     AuthKey,

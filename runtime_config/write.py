@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.files import write_atomic
-from orchestrator.model import Language
-from orchestrator.plan import Plan
+from orchestrator.core.files import write_atomic
+from orchestrator.core.model import Language
+from orchestrator.core.plan import Plan
 from runtime_config.build import build
 from runtime_config.encode import runtime_config_env
 from runtime_config.infra import Provisioned

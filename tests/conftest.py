@@ -14,7 +14,7 @@ import pytest
 from bench import synth
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "apps"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "apps"
 FIXTURE_NAMES: tuple[str, ...] = tuple(sorted(p.parent.name for p in FIXTURES.glob("*/meta.pb")))
 
 

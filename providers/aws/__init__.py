@@ -1,6 +1,6 @@
 """AWS target: Pulumi handlers per kind, named here so that reading the table imports no SDK."""
 
-from orchestrator.model import Kind
+from orchestrator.core.model import Kind
 from providers.base import ProviderTable
 
 TABLE = ProviderTable(

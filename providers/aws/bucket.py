@@ -11,9 +11,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from orchestrator.envs import Sizing
-from orchestrator.model import Bucket
-from orchestrator.plan import PlannedResource
+from orchestrator.core.envs import Sizing
+from orchestrator.core.model import Bucket
+from orchestrator.core.plan import PlannedResource
 from providers.aws import settings
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed

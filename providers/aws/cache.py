@@ -7,8 +7,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from orchestrator.model import Cache
-from orchestrator.plan import PlannedResource
+from orchestrator.core.model import Cache
+from orchestrator.core.plan import PlannedResource
 from providers.aws import settings
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed

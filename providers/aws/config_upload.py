@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from orchestrator.errors import OrchestratorError
+from orchestrator.core.errors import OrchestratorError
 
 BUCKET_OUTPUT = "runtime_config_bucket"
 KEY = "runtime-config.pb"

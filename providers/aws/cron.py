@@ -5,8 +5,8 @@ The program exports the cron table (stack output `cron_jobs`) and every job warn
 
 from __future__ import annotations
 
-from orchestrator.model import CronJob
-from orchestrator.plan import PlannedResource
+from orchestrator.core.model import CronJob
+from orchestrator.core.plan import PlannedResource
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator.plan import PlannedResource
+from orchestrator.core.plan import PlannedResource
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed
 

@@ -11,8 +11,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from orchestrator.model import Language
-from orchestrator.plan import PlannedResource
+from orchestrator.core.model import Language
+from orchestrator.core.plan import PlannedResource
 from providers.aws import settings
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed

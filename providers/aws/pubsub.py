@@ -9,8 +9,8 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from orchestrator.model import Subscription, Topic
-from orchestrator.plan import PlannedResource
+from orchestrator.core.model import Subscription, Topic
+from orchestrator.core.plan import PlannedResource
 from providers.aws import settings
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed

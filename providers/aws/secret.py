@@ -9,8 +9,8 @@ from typing import Any
 
 import pulumi_aws as aws
 
-from orchestrator import naming
-from orchestrator.plan import PlannedResource
+from orchestrator.core import naming
+from orchestrator.core.plan import PlannedResource
 from providers.aws import settings
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed

@@ -14,12 +14,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from orchestrator import naming
-from orchestrator.envs import Sizing
+from orchestrator.core import naming
+from orchestrator.core.envs import Sizing
 from providers.aws import settings
 
 if TYPE_CHECKING:
-    from orchestrator.plan import Plan, PlannedResource
+    from orchestrator.core.plan import Plan, PlannedResource
     from providers.aws.bucket import AccessLogs, RuntimeConfigStore
     from providers.aws.network import Network
     from providers.aws.secret import ServiceAuthKey

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from orchestrator import naming
-from orchestrator.envs import AwsSettings, Env, Sizing
-from orchestrator.errors import BadInput, Unsupported
-from orchestrator.model import BucketOp, Kind, Subscription, Topic
+from orchestrator.core import naming
+from orchestrator.core.envs import AwsSettings, Env, Sizing
+from orchestrator.core.errors import BadInput, Unsupported
+from orchestrator.core.model import BucketOp, Kind, Subscription, Topic
 
 if TYPE_CHECKING:
     from pulumi_aws.elasticache import ParameterGroupParameterArgsDict as CacheParameter

@@ -15,8 +15,8 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from orchestrator.errors import BadInput
-from orchestrator.model import Database
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import Database
 from providers import sqladmin
 
 INPUTS = (

@@ -1,6 +1,6 @@
 """Azure target: not built yet; every kind says so in the support matrix."""
 
-from orchestrator.model import Kind
+from orchestrator.core.model import Kind
 from providers.base import ProviderTable
 
 _NOT_YET = "the Azure target has no provider modules yet"

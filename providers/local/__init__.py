@@ -3,7 +3,7 @@
 Handlers are named as strings so that reading this table imports neither psycopg nor boto3.
 """
 
-from orchestrator.model import Kind
+from orchestrator.core.model import Kind
 from providers.base import ProviderTable
 
 TABLE = ProviderTable(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.model import Bucket
+from orchestrator.core.model import Bucket
 from providers.base import Context, Deployed
 from providers.local.session import EMULATOR_KEY, REGION
 
 if TYPE_CHECKING:
-    from orchestrator.plan import PlannedResource
+    from orchestrator.core.plan import PlannedResource
     from providers.local.session import Session
 
 

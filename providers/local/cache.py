@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.model import Cache
+from orchestrator.core.model import Cache
 from providers.base import Context, Deployed
 from providers.local import servers
 
 if TYPE_CHECKING:
-    from orchestrator.plan import PlannedResource
+    from orchestrator.core.plan import PlannedResource
     from providers.local.session import Session
 
 DATABASES = 16

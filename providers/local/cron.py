@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from orchestrator.model import CronJob
+from orchestrator.core.model import CronJob
 from providers.base import Context, Deployed
 
 if TYPE_CHECKING:
-    from orchestrator.plan import PlannedResource
+    from orchestrator.core.plan import PlannedResource
     from providers.local.session import Session
 
 

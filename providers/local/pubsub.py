@@ -12,11 +12,11 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.model import DeliveryGuarantee, Subscription, Topic
+from orchestrator.core.model import DeliveryGuarantee, Subscription, Topic
 from providers.base import Context, Deployed
 
 if TYPE_CHECKING:
-    from orchestrator.plan import PlannedResource
+    from orchestrator.core.plan import PlannedResource
     from providers.local.session import Session
 
 MIN_RETENTION, MAX_RETENTION = 60, 14 * 24 * 3600

@@ -7,14 +7,14 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestrator.envs import Env
-from orchestrator.errors import BadInput
-from orchestrator.files import write_atomic
-from orchestrator.model import Kind
+from orchestrator.core.envs import Env
+from orchestrator.core.errors import BadInput
+from orchestrator.core.files import write_atomic
+from orchestrator.core.model import Kind
 from providers.base import Context, Deployed
 
 if TYPE_CHECKING:
-    from orchestrator.plan import Plan, PlannedResource
+    from orchestrator.core.plan import Plan, PlannedResource
     from providers.local.session import Session
 
 SECRETS_FILE = "secrets.json"

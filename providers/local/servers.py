@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestrator.errors import BadInput, MissingTool, OrchestratorError
+from orchestrator.core.errors import BadInput, MissingTool, OrchestratorError
 
 LOOPBACK = "127.0.0.1"
 PG_SYSTEM_USER = "orchestrator-pg"

@@ -8,7 +8,7 @@ from providers.base import Context, Deployed
 from providers.local.session import APP_LISTEN
 
 if TYPE_CHECKING:
-    from orchestrator.plan import PlannedResource
+    from orchestrator.core.plan import PlannedResource
 
 
 def handle_service(ctx: Context, res: PlannedResource) -> Deployed:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from orchestrator.envs import Env
-from orchestrator.errors import BadInput
+from orchestrator.core.envs import Env
+from orchestrator.core.errors import BadInput
 from orchestrator.ui import UI
 from providers.local import servers
 from providers.local.state import State

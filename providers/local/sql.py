@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.errors import BadInput
-from orchestrator.model import Database, Kind
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import Database, Kind
 from providers import sqladmin
 from providers.base import Context, Deployed
 from providers.local import servers
 
 if TYPE_CHECKING:
-    from orchestrator.plan import Plan, PlannedResource
+    from orchestrator.core.plan import Plan, PlannedResource
     from providers.local.session import PgEndpoint, Session
 
 MAINTENANCE_DATABASES = ("postgres", "template0", "template1")

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestrator.errors import BadInput, Locked
-from orchestrator.files import write_atomic
+from orchestrator.core.errors import BadInput, Locked
+from orchestrator.core.files import write_atomic
 
 STATE_FILE = "state.json"
 LOCK_FILE = "lock"

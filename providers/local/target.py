@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orchestrator import naming
-from orchestrator.envs import Env
-from orchestrator.errors import BadInput, MissingTool
-from orchestrator.model import App, Kind, Language
-from orchestrator.plan import Plan, PlannedResource
+from orchestrator.core import naming
+from orchestrator.core.envs import Env
+from orchestrator.core.errors import BadInput, MissingTool
+from orchestrator.core.model import App, Kind, Language
+from orchestrator.core.plan import Plan, PlannedResource
 from orchestrator.targets import Options
 from orchestrator.ui import UI
 from providers.local import REMOVERS, TABLE, secret, servers, sql
@@ -161,7 +161,7 @@ def _redis_server(plan: Plan, ui: UI) -> bool:
 def _meta_bytes(opts: Options) -> bytes:
     if opts.meta_path is None:
         raise BadInput("the local target needs --meta to write the app metadata the runtime reads", where="deploy")
-    from orchestrator import appmeta
+    from orchestrator.core import appmeta
 
     return appmeta.load_with_bytes(opts.meta_path)[1]
 
@@ -274,7 +274,7 @@ def _sweep(plan: Plan, session: Session) -> list[str]:
 
 
 def _write(plan: Plan, state: State, fragments: list[dict[str, Any]], meta: bytes, digest: str) -> None:
-    from orchestrator.files import write_atomic
+    from orchestrator.core.files import write_atomic
     from runtime_config.infra import Provisioned, merge
     from runtime_config.write import write_outputs
 

@@ -1,4 +1,7 @@
-"""Regenerate the *_pb2.py / *_pb2.pyi modules from the .proto files here.
+"""Regenerate the *_pb2.py / *_pb2.pyi modules from our .proto files.
+
+Two schema folders: `orchestrator/core/schema/` (the parser metadata the core reads) and
+`runtime_config/schema/` (the runtime config we write).
 
 python -m runtime_config.schema.regen          # rewrite the generated files
 python -m runtime_config.schema.regen --check  # exit 1 if they are stale
@@ -13,17 +16,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-SCHEMA_DIR = Path(__file__).resolve().parent
-REPO_ROOT = SCHEMA_DIR.parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_DIRS = (REPO_ROOT / "orchestrator" / "core" / "schema", REPO_ROOT / "runtime_config" / "schema")
 GENERATED_SUFFIXES = ("_pb2.py", "_pb2.pyi")
 
 
 def proto_files() -> list[Path]:
-    return sorted(SCHEMA_DIR.glob("*.proto"))
+    return sorted(p for d in SCHEMA_DIRS for p in d.glob("*.proto"))
 
 
 def generate(out_dir: Path) -> None:
-    """Run protoc from the repo root so imports resolve as runtime_config.schema.*."""
+    """Run protoc from the repo root so imports resolve as <package>.schema.*."""
     well_known = importlib.resources.files("grpc_tools").joinpath("_proto")
     cmd = [
         sys.executable,
@@ -40,34 +43,33 @@ def generate(out_dir: Path) -> None:
     subprocess.run(cmd, cwd=REPO_ROOT, check=True)
 
 
-def expected_outputs() -> list[str]:
-    return [p.stem + suffix for p in proto_files() for suffix in GENERATED_SUFFIXES]
+def expected_outputs() -> list[Path]:
+    return [p.with_name(p.stem + suffix) for p in proto_files() for suffix in GENERATED_SUFFIXES]
 
 
 def orphaned_outputs() -> list[Path]:
     expected = set(expected_outputs())
     return [
         path
+        for d in SCHEMA_DIRS
         for suffix in GENERATED_SUFFIXES
-        for path in sorted(SCHEMA_DIR.glob(f"*{suffix}"))
-        if path.name not in expected
+        for path in sorted(d.glob(f"*{suffix}"))
+        if path not in expected
     ]
 
 
 def check() -> list[str]:
-    """Return the names of generated files that are missing, stale or orphaned."""
+    """Return the generated files (relative to the repo) that are missing, stale or orphaned."""
     problems = []
-    rel = SCHEMA_DIR.relative_to(REPO_ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp))
-        fresh_dir = Path(tmp) / rel
-        for name in expected_outputs():
-            current = SCHEMA_DIR / name
+        for current in expected_outputs():
+            rel = current.relative_to(REPO_ROOT)
             if not current.exists():
-                problems.append(f"{name}: missing")
-            elif current.read_bytes() != (fresh_dir / name).read_bytes():
-                problems.append(f"{name}: differs from a fresh generation")
-    problems.extend(f"{path.name}: no matching .proto file" for path in orphaned_outputs())
+                problems.append(f"{rel}: missing")
+            elif current.read_bytes() != (Path(tmp) / rel).read_bytes():
+                problems.append(f"{rel}: differs from a fresh generation")
+    problems.extend(f"{path.relative_to(REPO_ROOT)}: no matching .proto file" for path in orphaned_outputs())
     return problems
 
 
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         problems = check()
         for problem in problems:
-            print(f"runtime_config/schema/{problem}", file=sys.stderr)
+            print(problem, file=sys.stderr)
         if problems:
             print("run: python -m runtime_config.schema.regen", file=sys.stderr)
             return 1

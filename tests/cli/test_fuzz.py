@@ -20,8 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from bench import synth
-from orchestrator import appmeta, cli
-from orchestrator.errors import BadInput
+from orchestrator import cli
+from orchestrator.core import appmeta
+from orchestrator.core.errors import BadInput
 
 SEED = 20261121
 VALID_STACK = b"config:\n  orchestrator:cloud: local\n  orchestrator:envType: development\n"

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-META = ROOT.parent / "shared" / "fixtures" / "apps" / "booking-system" / "meta.pb"
+META = ROOT / "tests" / "fixtures" / "apps" / "booking-system" / "meta.pb"
 STACK = "config:\n  orchestrator:cloud: aws\n  orchestrator:envType: ephemeral\n  aws:region: eu-west-1\n"
 
 

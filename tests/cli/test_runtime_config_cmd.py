@@ -15,7 +15,7 @@ import pytest
 from runtime_config.schema import runtime_pb2
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "apps"
+FIXTURES = ROOT / "tests" / "fixtures" / "apps"
 STACK = "config:\n  orchestrator:cloud: local\n  orchestrator:envType: development\n  orchestrator:app: imgs\n"
 RECORD = {
     "cloud": "local",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.model import Kind
+from orchestrator.core.model import Kind
 from providers.base import TARGETS, table
 
 ROOT = Path(__file__).resolve().parents[2]

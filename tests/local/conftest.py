@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO.parent / "shared" / "fixtures" / "apps"
+FIXTURES = REPO / "tests" / "fixtures" / "apps"
 CLI_TIMEOUT = 240.0
 NOISY_ENV = re.compile(r"^(ORCHESTRATOR_|ENCORE_|AWS_|PULUMI_)")
 CATEGORIES = ("databases", "roles", "topics", "queues", "buckets")
@@ -85,7 +85,7 @@ class Project:
         return env
 
     def secrets_file(self, env: str, meta: Path) -> Path:
-        from orchestrator import appmeta
+        from orchestrator.core import appmeta
 
         path = self.root / f"secrets-{env}.env"
         path.write_text("".join(f"{s.name}=value-of-{s.name}\n" for s in appmeta.load(meta).secrets))
@@ -95,7 +95,7 @@ class Project:
         """A copy of a fixture app (binary metadata, optionally changed by `mutate`) with generated migration
         files, in apps/<name> (default: the fixture's name). The folder's own name is the app's name, so
         variants of one app go in `<variant>/<fixture>`."""
-        from runtime_config.schema import meta_pb2
+        from orchestrator.core.schema import meta_pb2
 
         data = meta_pb2.Data.FromString((FIXTURES / fixture / "meta.pb").read_bytes())
         if mutate is not None:
@@ -258,7 +258,7 @@ class Project:
 
 def add_topic(data: Any, name: str, *, service: str, subscription: str, exactly_once: bool = False) -> None:
     """A topic published and consumed by `service`, with one subscription (on metadata protobuf `data`)."""
-    from runtime_config.schema import meta_pb2
+    from orchestrator.core.schema import meta_pb2
 
     topic = data.pubsub_topics.add(name=name)
     topic.publishers.add(service_name=service)

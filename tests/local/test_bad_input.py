@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
-from orchestrator import appmeta
+from orchestrator.core import appmeta
 
 if TYPE_CHECKING:
     from tests.local.conftest import Project

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
-from orchestrator import appmeta, verify_config
-from orchestrator.model import Language
+from orchestrator.core import appmeta
+from orchestrator.core.model import Language
+from orchestrator.verify import config as verify_config
 
 if TYPE_CHECKING:
     from tests.local.conftest import Project

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from orchestrator.errors import BadInput, MissingTool
+from orchestrator.core.errors import BadInput, MissingTool
 from providers.local import servers
 
 pytestmark = pytest.mark.local

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from standalone_postgres import standalone_postgres
 
-from orchestrator.errors import BadInput
+from orchestrator.core.errors import BadInput
 from providers import sqladmin
 from providers.local import servers
 from providers.local.session import PgEndpoint

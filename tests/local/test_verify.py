@@ -138,7 +138,7 @@ def test_never_deployed_env_is_bad_input(project: Project) -> None:
 
 def test_local_services_sign_their_calls(project: Project, meta: Path) -> None:
     """encore_auth with a generated key, as Encore's own local runs use (trap 21: noop exposes private endpoints)."""
-    from orchestrator import verify_config
+    from orchestrator.verify import config as verify_config
 
     project.stack(ENV, secrets_for=meta)
     project.deploy(ENV, meta)

@@ -1,6 +1,6 @@
 """Apps, plans and Provisioned records for the runtime-config tests.
 
-Plans come from `orchestrator.plan.build` on an `App` built from the model classes and an `Env`
+Plans come from `orchestrator.core.plan.build` on an `App` built from the model classes and an `Env`
 parsed from stack YAML. The support check is switched off while planning: it reads the provider
 tables, which are not what these tests are about (config generation must not depend on them).
 """
@@ -14,9 +14,9 @@ from unittest import mock
 
 from google.protobuf.message import Message
 
-from orchestrator import envs
-from orchestrator import plan as planning
-from orchestrator.model import (
+from orchestrator.core import envs
+from orchestrator.core import plan as planning
+from orchestrator.core.model import (
     AccessType,
     App,
     Bucket,
@@ -37,7 +37,7 @@ from orchestrator.model import (
     Subscription,
     Topic,
 )
-from orchestrator.plan import Plan
+from orchestrator.core.plan import Plan
 from runtime_config.infra import (
     AppSecret,
     AuthKey,
@@ -111,7 +111,7 @@ def shop_app(language: Language = Language.TYPESCRIPT, *, fifo_topic: bool = Fal
 
 
 def make_plan(app: App, environment: envs.Env) -> Plan:
-    with mock.patch("orchestrator.support.check"):
+    with mock.patch("orchestrator.core.support.check"):
         return planning.build(app, environment)
 
 

@@ -18,10 +18,10 @@ import pytest
 from google.protobuf import json_format
 
 from bench import synth
-from orchestrator import appmeta
-from orchestrator.errors import BadInput, ExitCode
-from orchestrator.model import AccessType, BucketOp, DeliveryGuarantee, Language, MetricKind
-from runtime_config.schema import meta_pb2
+from orchestrator.core import appmeta
+from orchestrator.core.errors import BadInput, ExitCode
+from orchestrator.core.model import AccessType, BucketOp, DeliveryGuarantee, Language, MetricKind
+from orchestrator.core.schema import meta_pb2
 
 SECOND = 1_000_000_000
 INT64_KEYS = {"ackDeadline", "messageRetention", "minBackoff", "maxBackoff", "maxRetries", "number", "bodyLimit"}
@@ -534,8 +534,8 @@ def test_random_bytes_are_bad_input() -> None:
 
 DEEP_SCRIPT = """
 import pulumi  # raises upb's nesting limit from 100 to 65535, process-wide
-from orchestrator import appmeta
-from orchestrator.errors import BadInput
+from orchestrator.core import appmeta
+from orchestrator.core.errors import BadInput
 for data in (b"\\x7b" * 65_534 + b"\\x7c" * 65_534, b"\\x7b" * 70_000, b"\\x22\\x05" + b"\\x0b" * 70_000):
     try:
         appmeta.load_bytes(data, where="deep", name="app")

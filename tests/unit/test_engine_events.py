@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.automation import EngineEvent
 
-from orchestrator.engine_events import Progress, Tracker, changes_text, clean, has_changes
+from orchestrator.engine.events import Progress, Tracker, changes_text, clean, has_changes
 
 CANARY = "canary-3f9c1e"
 BUCKET = "urn:pulumi:dev::orchestrator::orchestrator:aws:Bucket$aws:s3/bucketV2:BucketV2::shop-dev-invoices"

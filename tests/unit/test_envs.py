@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator import envs
-from orchestrator.envs import PRESETS, EnvType
-from orchestrator.errors import BadInput, ExitCode
+from orchestrator.core import envs
+from orchestrator.core.envs import PRESETS, EnvType
+from orchestrator.core.errors import BadInput, ExitCode
 
 LOCAL = "config:\n  orchestrator:cloud: local\n  orchestrator:envType: development\n"
 AWS = "config:\n  orchestrator:cloud: aws\n  orchestrator:envType: production\n  aws:region: eu-west-1\n"

@@ -7,8 +7,8 @@ import json
 import pytest
 import rc_fixtures as fx
 
-from orchestrator.errors import Unsupported
-from orchestrator.model import Language
+from orchestrator.core.errors import Unsupported
+from orchestrator.core.model import Language
 from runtime_config.infra import AppSecret, CacheRecord, ObjectStorage, SecretRef
 from runtime_config.infra_json import build_infra_json
 

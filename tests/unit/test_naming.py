@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from orchestrator import naming
+from orchestrator.core import naming
 
 NAMESPACES = sorted(naming.RULES)
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from bench import synth
-from orchestrator import appmeta, envs, naming
-from orchestrator import plan as planning
-from orchestrator.model import App
-from orchestrator.plan import Grant, Plan
+from orchestrator.core import appmeta, envs, naming
+from orchestrator.core import plan as planning
+from orchestrator.core.model import App
+from orchestrator.core.plan import Grant, Plan
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = {
@@ -42,7 +42,7 @@ ENV_ROLES = {"password_env", "auth_env", "env"}
 @pytest.fixture(autouse=True)
 def _no_support_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """Support is support.py's business (and its tests'); these tests plan every kind on every cloud."""
-    monkeypatch.setattr("orchestrator.support.check", lambda plan: None)
+    monkeypatch.setattr("orchestrator.core.support.check", lambda plan: None)
 
 
 def env_for(cloud: str, name: str = "dev") -> envs.Env:
@@ -62,7 +62,7 @@ def synth_apps() -> dict[str, App]:
 
 PLAN_SCRIPT = """
 import json, sys
-from orchestrator import appmeta, envs, plan, support
+from orchestrator.core import appmeta, envs, plan, support
 support.check = lambda p: None
 env = envs.parse(sys.argv[1], name="dev", where="x")
 sys.stdout.write(json.dumps([plan.build(appmeta.load(p), env).to_json() for p in sys.argv[2:]]))

@@ -22,11 +22,11 @@ import yaml
 from pulumi import automation as auto
 from pulumi.automation import CommandResult, ConcurrentUpdateError, OpType, OutputValue, PreviewResult, UpResult
 
-from orchestrator import envs
-from orchestrator import pulumi_target as pt
-from orchestrator.errors import BadInput, ExitCode, Locked, MissingTool, OrchestratorError, PendingOperations
-from orchestrator.model import Language
-from orchestrator.plan import Plan
+from orchestrator.core import envs
+from orchestrator.core.errors import BadInput, ExitCode, Locked, MissingTool, OrchestratorError, PendingOperations
+from orchestrator.core.model import Language
+from orchestrator.core.plan import Plan
+from orchestrator.engine import operations as pt
 from orchestrator.targets import Options
 
 REPO = Path(__file__).resolve().parents[2]

@@ -22,8 +22,8 @@ import pytest
 import rc_fixtures as fx
 from test_pulumi_target import DIY_LOCK, UI, make_env, make_plan, opts, pending
 
-from orchestrator import pulumi_target as pt
-from orchestrator.errors import Locked, PendingOperations
+from orchestrator.core.errors import Locked, PendingOperations
+from orchestrator.engine import operations as pt
 
 FAKE_PULUMI = """#!{python}
 import json, os, sys
@@ -163,7 +163,7 @@ def test_pending_operations_from_the_export_stop_the_deploy(fake: Fake) -> None:
 
 
 def test_an_old_cli_is_rejected_before_any_stack_command(fake: Fake) -> None:
-    from orchestrator.errors import MissingTool
+    from orchestrator.core.errors import MissingTool
 
     fake.scenario(version="3.150.0")
     with pytest.raises(MissingTool, match=r"3\.200\.0"):

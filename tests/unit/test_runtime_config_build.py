@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import rc_fixtures as fx
 
-from orchestrator.errors import BadInput, OrchestratorError, PolicyViolation
+from orchestrator.core.errors import BadInput, OrchestratorError, PolicyViolation
 from runtime_config.build import build, rid
 from runtime_config.infra import AppSecret, CacheRecord, SecretRef
 from runtime_config.infra_json import build_infra_json

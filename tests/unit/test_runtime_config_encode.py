@@ -11,8 +11,8 @@ import stat
 import pytest
 import rc_fixtures as fx
 
-from orchestrator.errors import BadInput
-from orchestrator.model import Language
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import Language
 from runtime_config import write
 from runtime_config.build import build
 from runtime_config.encode import INLINE_VAR, PATH_VAR, runtime_config_env, to_env_value

@@ -8,8 +8,8 @@ import json
 import pytest
 import rc_fixtures as fx
 
-from orchestrator.errors import BadInput, OrchestratorError, Unsupported
-from orchestrator.model import Language
+from orchestrator.core.errors import BadInput, OrchestratorError, Unsupported
+from orchestrator.core.model import Language
 from runtime_config.build import build, rid
 from runtime_config.encode import INLINE_VAR, PATH_VAR
 from runtime_config.infra import (

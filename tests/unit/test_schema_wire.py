@@ -16,10 +16,11 @@ import pytest
 from google.protobuf import duration_pb2, empty_pb2, json_format, timestamp_pb2
 from google.protobuf.message import Message
 
-from runtime_config.schema import infra_pb2, meta_pb2, runtime_pb2, secretdata_pb2
+from orchestrator.core.schema import meta_pb2
+from runtime_config.schema import infra_pb2, runtime_pb2, secretdata_pb2
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path("/work/shared/fixtures/apps")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "apps"
 FIXTURE_DIRS = sorted(p.parent for p in FIXTURES.glob("*/meta.pb"))
 
 SecretData = secretdata_pb2.SecretData

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from orchestrator import envs
-from orchestrator.errors import ExitCode, Unsupported
-from orchestrator.model import App, Bucket, DeliveryGuarantee, Language, RetryPolicy, Service, Subscription, Topic
-from orchestrator.plan import build
+from orchestrator.core import envs
+from orchestrator.core.errors import ExitCode, Unsupported
+from orchestrator.core.model import App, Bucket, DeliveryGuarantee, Language, RetryPolicy, Service, Subscription, Topic
+from orchestrator.core.plan import build
 
 
 def _env(cloud_lines: str, name: str = "e") -> envs.Env:

@@ -6,7 +6,8 @@ import base64
 
 import pytest
 
-from orchestrator import envs, pulumi_target
+from orchestrator.core import envs
+from orchestrator.engine import operations as pulumi_target
 from orchestrator.targets import Options, operation
 from runtime_config.schema import infra_pb2, runtime_pb2, secretdata_pb2
 

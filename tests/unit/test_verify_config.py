@@ -1,4 +1,4 @@
-"""orchestrator.verify_config (and verify's check list) without servers: where the config is read from, the
+"""orchestrator.verify.config (and verify's check list) without servers: where the config is read from, the
 JSON infra config as each runtime reads it, SecretData resolution."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from orchestrator import verify
-from orchestrator.errors import BadInput
-from orchestrator.model import App, Cache, Language
-from orchestrator.verify_config import SecretData, SecretError, from_infra_json, load, resolve
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import App, Cache, Language
+from orchestrator.verify.config import SecretData, SecretError, from_infra_json, load, resolve
 from runtime_config.schema import runtime_pb2
 
 

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.synth import synth_app
-from orchestrator import appmeta, envs, graph
-from orchestrator.envs import Env
-from orchestrator.plan import Plan, build
+from orchestrator.core import appmeta, envs
+from orchestrator.core.envs import Env
+from orchestrator.core.plan import Plan, build
+from orchestrator.engine import graph
 
 REPO = Path(__file__).resolve().parents[3]
 STACKS = REPO / "stacks"
-FIXTURES = REPO.parent / "shared" / "fixtures" / "apps"
+FIXTURES = REPO / "tests" / "fixtures" / "apps"
 FIXTURE_NAMES = tuple(sorted(p.parent.name for p in FIXTURES.glob("*/meta.pb")))
 GOLDEN = REPO / "tests" / "golden" / "aws"
 CREATED_AT = "2025-01-01"

@@ -20,8 +20,10 @@ from awsgraph import (
     synth_render,
 )
 
-from orchestrator import graph, naming, policy
-from orchestrator.model import Kind
+from orchestrator import policy
+from orchestrator.core import naming
+from orchestrator.core.model import Kind
+from orchestrator.engine import graph
 
 CANARY = "canary-Zq7pW3xR9sT2vB8n"
 
@@ -166,8 +168,8 @@ def test_public_bucket() -> None:
 
 
 def test_existing_network(tmp_path) -> None:
-    from orchestrator import appmeta, envs
-    from orchestrator.plan import build
+    from orchestrator.core import appmeta, envs
+    from orchestrator.core.plan import build
 
     (tmp_path / "Pulumi.shared.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  orchestrator:cloud: aws\n  orchestrator:envType: development\n"
@@ -196,7 +198,7 @@ def test_data_groups_admit_only_the_services_group() -> None:
 
 
 def test_program_order_puts_identities_after_what_they_bind() -> None:
-    from orchestrator.program import order
+    from orchestrator.engine.program import order
 
     plan = synth_plan(10, "production")
     position = {r.key: i for i, r in enumerate(order(plan))}

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from awsgraph import ENV_TYPES, FIXTURE_NAMES, fixture_plan, fixture_render, of_type, synth_plan, synth_render
 
-from orchestrator import graph, naming
-from orchestrator.model import Kind, Language
-from orchestrator.plan import Plan
+from orchestrator.core import naming
+from orchestrator.core.model import Kind, Language
+from orchestrator.core.plan import Plan
+from orchestrator.engine import graph
 
 GET_SECRET = {"secretsmanager:GetSecretValue"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from awsgraph import FIXTURES, REPO, STACKS, fixture_plan
 
-from orchestrator import program, pulumi_main
-from orchestrator.errors import BadInput
-from orchestrator.plan import PlannedResource
+from orchestrator.core.errors import BadInput
+from orchestrator.core.plan import PlannedResource
+from orchestrator.engine import program, pulumi_main
 
 
 def test_order_detects_cycles() -> None:

@@ -9,9 +9,10 @@ import pytest
 import yaml
 from awsgraph import FIXTURE_NAMES, FIXTURES, fixture_plan, fixture_render, render, synth_plan, synth_render
 
-from orchestrator import appmeta, envs, graph, naming
-from orchestrator.model import App, Kind, Topic
-from orchestrator.plan import Plan, build
+from orchestrator.core import appmeta, envs, naming
+from orchestrator.core.model import App, Kind, Topic
+from orchestrator.core.plan import Plan, build
+from orchestrator.engine import graph
 from runtime_config.build import build as build_config
 from runtime_config.infra import Provisioned
 from runtime_config.infra_json import build_infra_json

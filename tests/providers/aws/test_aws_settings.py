@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from awsgraph import env
 
-from orchestrator.envs import PRESETS, AwsSettings, EnvType
-from orchestrator.errors import BadInput, Unsupported
-from orchestrator.model import BucketOp, DeliveryGuarantee, Kind, RetryPolicy, Subscription, Topic
+from orchestrator.core.envs import PRESETS, AwsSettings, EnvType
+from orchestrator.core.errors import BadInput, Unsupported
+from orchestrator.core.model import BucketOp, DeliveryGuarantee, Kind, RetryPolicy, Subscription, Topic
 from providers.aws import settings
 
 PROD, PREVIEW = PRESETS[EnvType.PRODUCTION], PRESETS[EnvType.EPHEMERAL]

@@ -15,10 +15,10 @@ import psycopg
 import pytest
 from awsgraph import FIXTURES, fixture_plan, of_type, render
 
-from orchestrator import appmeta, envs
-from orchestrator.errors import BadInput
-from orchestrator.model import App
-from orchestrator.plan import build
+from orchestrator.core import appmeta, envs
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import App
+from orchestrator.core.plan import build
 from providers.aws import dataapi, sqldb
 
 PROPS: dict[str, Any] = {

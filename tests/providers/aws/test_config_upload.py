@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from motoserver import Moto, server
 
-from orchestrator.errors import OrchestratorError
+from orchestrator.core.errors import OrchestratorError
 from providers.aws import config_upload
 
 pytestmark = pytest.mark.local

@@ -9,9 +9,9 @@ import boto3
 import pytest
 from motoserver import CREDENTIALS, Moto, server
 
-from orchestrator import envs
-from orchestrator import pulumi_target as pt
-from orchestrator.errors import BadInput
+from orchestrator.core import envs
+from orchestrator.core.errors import BadInput
+from orchestrator.engine import operations as pt
 from orchestrator.targets import Options
 
 pytestmark = pytest.mark.local

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from orchestrator.plan import Plan
+    from orchestrator.core.plan import Plan
 
 SECRET = "[secret]"
 ACCOUNT = "123456789012"
@@ -56,7 +56,7 @@ def _render(plan: Plan, app_root: Path | None, password: str | None) -> Rendered
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from orchestrator import program
+    from orchestrator.engine import program
 
     runtime_settings.ROOT.set(None)
     mocks = _mocks_class()(plan.env.region or "us-east-1", password)
@@ -91,7 +91,7 @@ class _Collector(logging.Handler):
 
 
 def _collector(sink: list[str]) -> logging.Logger:
-    logger = logging.Logger("orchestrator.graph", logging.WARNING)
+    logger = logging.Logger("orchestrator.engine.graph", logging.WARNING)
     logger.addHandler(_Collector(sink))
     logger.propagate = False
     return logger

@@ -13,8 +13,8 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from orchestrator.model import CronJob, Kind, Language
-from orchestrator.plan import Plan, PlannedResource
+from orchestrator.core.model import CronJob, Kind, Language
+from orchestrator.core.plan import Plan, PlannedResource
 from providers.base import Context, table
 from runtime_config import infra
 

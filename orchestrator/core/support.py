@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from orchestrator.errors import Unsupported
-from orchestrator.model import Kind, Language, Topic
+from orchestrator.core.errors import Unsupported
+from orchestrator.core.model import Kind, Language, Topic
 from providers.base import TARGETS, table
 
 if TYPE_CHECKING:
-    from orchestrator.plan import Plan, PlannedResource
+    from orchestrator.core.plan import Plan, PlannedResource
 
 GO_FIFO_REASON = "Go apps read only the JSON infra config, which cannot express exactly-once or ordered topics"
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from orchestrator.errors import BadInput
+from orchestrator.core.errors import BadInput
 
 Cloud = Literal["local", "aws", "gcp", "azure"]
 CLOUDS: tuple[Cloud, ...] = ("local", "aws", "gcp", "azure")

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import DecodeError
 
-from orchestrator.errors import BadInput
+from orchestrator.core.errors import BadInput
 from runtime_config.schema import infra_pb2, runtime_pb2, secretdata_pb2
 
 if TYPE_CHECKING:
-    from orchestrator.model import App
+    from orchestrator.core.model import App
 
 SecretData = secretdata_pb2.SecretData
 PRIMARY = infra_pb2.SERVER_KIND_PRIMARY
@@ -73,7 +73,7 @@ def load(environ: Mapping[str, str], *, go: bool = False) -> tuple[runtime_pb2.R
 
 def load_meta(environ: Mapping[str, str], fallback: Path | None) -> App | None:
     """The app metadata as the core finds it (ENCORE_APP_META, ENCORE_APP_META_PATH, /encore/meta)."""
-    from orchestrator import appmeta
+    from orchestrator.core import appmeta
 
     if "ENCORE_APP_META" in environ:
         return appmeta.load_value(environ["ENCORE_APP_META"])

@@ -6,7 +6,7 @@ import json
 import shlex
 from collections.abc import Mapping, Sequence
 
-from orchestrator.plan import Plan, summary
+from orchestrator.core.plan import Plan, summary
 from orchestrator.ui import UI
 
 

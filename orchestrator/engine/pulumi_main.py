@@ -11,18 +11,19 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from orchestrator.errors import BadInput
+from orchestrator.core.errors import BadInput
 
 META_VAR = "ORCHESTRATOR_META"
 APP_ROOT_VAR = "ORCHESTRATOR_APP_ROOT"
-STACKS_DIR = Path(__file__).resolve().parents[1] / "stacks"
+STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 
 
 def main(environ: Mapping[str, str] = os.environ, stacks_dir: Path = STACKS_DIR) -> None:
     import pulumi
 
-    from orchestrator import appmeta, envs, program
-    from orchestrator.plan import build
+    from orchestrator.core import appmeta, envs
+    from orchestrator.core.plan import build
+    from orchestrator.engine import program
 
     meta = environ.get(META_VAR)
     if not meta:

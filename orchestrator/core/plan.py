@@ -10,10 +10,10 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from orchestrator import naming
-from orchestrator.envs import Env, Sizing
-from orchestrator.gcpause import without_cycle_collection
-from orchestrator.model import (
+from orchestrator.core import naming
+from orchestrator.core.envs import Env, Sizing
+from orchestrator.core.gcpause import without_cycle_collection
+from orchestrator.core.model import (
     App,
     Bucket,
     Cache,
@@ -92,7 +92,7 @@ class Plan(BaseModel):
 
 @without_cycle_collection
 def build(app: App, env: Env) -> Plan:
-    from orchestrator import support
+    from orchestrator.core import support
 
     app_name = env.app or app.name
     namer = _Namer(env, app_name)

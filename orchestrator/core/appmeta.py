@@ -49,9 +49,9 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
-from orchestrator.errors import BadInput
-from orchestrator.gcpause import without_cycle_collection
-from orchestrator.model import (
+from orchestrator.core.errors import BadInput
+from orchestrator.core.gcpause import without_cycle_collection
+from orchestrator.core.model import (
     AccessType,
     App,
     AuthHandler,
@@ -75,7 +75,7 @@ from orchestrator.model import (
     Subscription,
     Topic,
 )
-from runtime_config.schema import meta_pb2
+from orchestrator.core.schema import meta_pb2
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_ELEMENTS = 100_000

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orchestrator import verify_config
-from orchestrator.model import Language
-from orchestrator.verify_config import PRIMARY, SecretError, resolve
+from orchestrator.core.model import Language
+from orchestrator.verify import config as verify_config
+from orchestrator.verify.config import PRIMARY, SecretError, resolve
 from runtime_config.schema import infra_pb2, runtime_pb2
 
 if TYPE_CHECKING:
-    from orchestrator.envs import Env
-    from orchestrator.model import App
+    from orchestrator.core.envs import Env
+    from orchestrator.core.model import App
     from orchestrator.targets import Options
     from orchestrator.ui import UI
 

@@ -30,16 +30,23 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
-from orchestrator.envs import Env, EnvType
-from orchestrator.errors import BadInput, Locked, MissingTool, OrchestratorError, PendingOperations, PolicyViolation
-from orchestrator.files import write_atomic
+from orchestrator.core.envs import Env, EnvType
+from orchestrator.core.errors import (
+    BadInput,
+    Locked,
+    MissingTool,
+    OrchestratorError,
+    PendingOperations,
+    PolicyViolation,
+)
+from orchestrator.core.files import write_atomic
 
 if TYPE_CHECKING:
     from pulumi.automation import Stack
 
-    from orchestrator.engine_events import Progress
-    from orchestrator.model import App
-    from orchestrator.plan import Plan
+    from orchestrator.core.model import App
+    from orchestrator.core.plan import Plan
+    from orchestrator.engine.events import Progress
     from orchestrator.targets import Options
     from orchestrator.ui import UI
     from runtime_config.infra import Provisioned
@@ -70,7 +77,7 @@ def deploy(plan: Plan, app: App, opts: Options, ui: UI) -> int:
     if env.env_type is EnvType.PRODUCTION or not opts.yes:
         changes = _run(stack, env, opts, ui, "preview",
                        lambda p: stack.preview(on_event=p, color="never").change_summary)
-        from orchestrator.engine_events import has_changes
+        from orchestrator.engine.events import has_changes
 
         if has_changes(changes) and not opts.yes and not ui.confirm(f"Apply these changes to {env.name}?"):
             ui.warn(f"deploy cancelled; nothing in {env.name} changed")
@@ -135,7 +142,7 @@ def status(env: Env, opts: Options, ui: UI) -> int:
     record = read_record(env, opts)
     rows: list[list[str]] = [["stack", env.name], ["backend", backend_url(env, opts)]]
     if last is not None:
-        from orchestrator.engine_events import changes_text
+        from orchestrator.engine.events import changes_text
 
         when = last.end_time or last.start_time
         rows.append(["last run", f"{last.kind} {last.result} at {when:%Y-%m-%d %H:%M:%S}"])
@@ -309,7 +316,7 @@ def _finding_counts(violations: Iterable[Any]) -> str:
 
 def _render_graph(plan: Plan, root: Path | None, send: Any) -> None:
     try:
-        from orchestrator import graph
+        from orchestrator.engine import graph
 
         send.send(graph.render(plan, app_root=root))
     except OrchestratorError as exc:
@@ -328,7 +335,7 @@ def app_root(opts: Options) -> Path | None:
 
 def inline_program(plan: Plan, root: Path | None) -> Callable[[], None]:
     def program() -> None:
-        from orchestrator import program as the_program
+        from orchestrator.engine import program as the_program
 
         the_program.run(plan, app_root=root)
 
@@ -391,7 +398,7 @@ def _run(stack: Stack, env: Env, opts: Options, ui: UI, verb: str, action: Calla
     """Run one engine operation with progress; lock contention waits `lock_timeout`, then maybe force-unlocks."""
     from pulumi.automation.errors import CommandError, ConcurrentUpdateError
 
-    from orchestrator.engine_events import Progress
+    from orchestrator.engine.events import Progress
 
     deadline = time.monotonic() + opts.lock_timeout
     unlocked = False
@@ -559,7 +566,7 @@ def provisioned_from(outputs: Mapping[str, Any], env: Env) -> Provisioned:
 
 def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI) -> dict[str, Any]:
     """Provisioned -> runtime config files -> (TypeScript) the protobuf uploaded to S3 -> the local record."""
-    from orchestrator.model import Language
+    from orchestrator.core.model import Language
     from runtime_config.encode import PATH_VAR
     from runtime_config.write import write_outputs
 
@@ -618,10 +625,10 @@ def read_record(env: Env, opts: Options) -> dict[str, Any] | None:
 
 def secret_name(env: Env, name: str, opts: Options) -> str:
     """The Secrets Manager name the plan gives app secret `name` (needs the app name)."""
-    from orchestrator.plan import build
+    from orchestrator.core.plan import build
 
     if opts.meta_path is not None:
-        from orchestrator import appmeta
+        from orchestrator.core import appmeta
 
         plan = build(appmeta.load(opts.meta_path), env)
         try:
@@ -631,7 +638,7 @@ def secret_name(env: Env, name: str, opts: Options) -> str:
     if env.app is None:
         raise BadInput("the secret's name includes the app name: set orchestrator:app in the stack file or pass --meta",
                        where=env.path or f"env {env.name}")
-    from orchestrator import naming
+    from orchestrator.core import naming
 
     return naming.make("aws.secretsmanager", env.app, env.name, "secret", name)
 

@@ -1,0 +1,1 @@
+"""The cloud-neutral core: metadata, environments, plans, names, support, errors."""

@@ -1,0 +1,1 @@
+"""Rendering for people: terminal text (and, later, the PR comment)."""
