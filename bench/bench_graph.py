@@ -36,11 +36,11 @@ def _warm() -> None:
     import pulumi_aws
     import pulumi_random  # noqa: F401
 
-    from providers.base import table
+    from providers import registry
 
     for name in AWS_MODULES:
         getattr(getattr(pulumi_aws, name), "__all__", None)  # any non-dunder-metadata access loads it
-    aws = table("aws")
+    aws = registry.get("aws").table
     for kind in aws.handlers:
         aws.handler(kind)
 

@@ -58,10 +58,13 @@ def _load_app(meta: Path) -> App:
 
 
 def _plan(env: Env, meta: Path) -> tuple[App, Plan]:
+    from orchestrator import support
     from orchestrator.core import plan as planning
 
     app = _load_app(meta)
-    return app, planning.build(app, env)
+    the_plan = planning.build(app, env)
+    support.check(the_plan)
+    return app, the_plan
 
 
 def _exit(code: int) -> NoReturn:
@@ -184,7 +187,7 @@ def runtime_config_cmd(
 @pass_state
 def support_matrix(state: State, fmt: str) -> None:
     """What each target can provide, per resource kind and app language."""
-    from orchestrator.core import support
+    from orchestrator import support
     from orchestrator.report.text import matrix_markdown
 
     rows = support.matrix()

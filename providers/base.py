@@ -1,7 +1,9 @@
-"""What every target shares: the handler contract and the lazily loaded provider tables.
+"""What every target shares: the handler contract, the provider table and the Target descriptor.
 
 A provider table names its handlers as `module:function` strings so that reading the
-table (support matrix, planning) never imports a cloud SDK.
+table (support matrix, planning) never imports a cloud SDK. A cloud's other parts live in
+modules with the same file names in every cloud package (see PARTS); the registry
+(`providers/registry.py`) lists the targets.
 """
 
 from __future__ import annotations
@@ -9,15 +11,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from orchestrator.core.model import Kind
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Grant, Plan, PlannedResource
-
-TARGETS = ("local", "aws", "gcp", "azure")
-
 
 @dataclass
 class Deployed:
@@ -58,8 +57,38 @@ class ProviderTable:
         return getattr(importlib.import_module(module), func)
 
 
-def table(cloud: str) -> ProviderTable:
-    """The provider table of `cloud`, importing only `providers/<cloud>/__init__.py` (no SDKs)."""
-    if cloud not in TARGETS:
-        raise KeyError(cloud)
-    return importlib.import_module(f"providers.{cloud}").TABLE
+Engine = Literal["pulumi", "direct"]
+
+PARTS: Mapping[str, str] = {
+    "settings": "the model of the stack's `orchestrator:<cloud>` block (`Settings`) and `region(provider_config)`",
+    "session": "`start(plan, app_root)`: env-wide resources; `.fragments()` and `.outputs()` after the handlers ran",
+    "mocks": "`new_resource(token, inputs, name, region)` and `call(token, args, region)`: mock outputs for the graph",
+    "policy": "`RULES`: this cloud's security-baseline rules over the rendered graph",
+    "probes": "`PUBSUB` and `BUCKET`: how `verify` talks to the runtime-config providers this cloud writes",
+    "delivery": "`deliver(plan, provisioned, outputs, out_dir)` after a deploy; `set_secret(env, secret, value)`",
+    "replace": "`REPLACES`: resource type -> the input properties whose change forces a replacement",
+}
+"""The modules a Pulumi cloud package has beside its kind files (same file names in every cloud)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target as the registry knows it; `part(name)` imports `providers.<name>.<part>` on use."""
+
+    name: str
+    engine: Engine
+    """"pulumi": run by orchestrator/engine; "direct": the package's own `target` module provisions."""
+    table: ProviderTable
+    extra: str
+    """The pip extra that installs what this target needs: pip install 'encore-orchestrator[<extra>]'."""
+    sdk: tuple[str, ...] = ()
+    """Modules the extra installs; missing ones make every command that needs the SDK exit 6."""
+    config_namespaces: tuple[str, ...] = ()
+    """Pulumi config namespaces of this cloud's providers allowed in a stack file (`aws:region`)."""
+
+    def part(self, name: str) -> Any:
+        return importlib.import_module(f"providers.{self.name}.{name}")
+
+    @property
+    def install_hint(self) -> str:
+        return f"pip install 'encore-orchestrator[{self.extra}]'"

@@ -92,14 +92,11 @@ class Plan(BaseModel):
 
 @without_cycle_collection
 def build(app: App, env: Env) -> Plan:
-    from orchestrator.core import support
-
     app_name = env.app or app.name
     namer = _Namer(env, app_name)
     resources = list(_resources(app, env, namer))
     resources.sort(key=lambda r: (_KIND_ORDER[r.kind], r.name))
     plan = Plan(app=app_name, language=app.language, env=env, resources=tuple(resources), grants=_grants(app))
-    support.check(plan)
     return plan
 
 

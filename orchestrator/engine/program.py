@@ -9,13 +9,13 @@ Stack outputs: `provisioned` (the runtime_config.infra.Provisioned record, no se
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 from orchestrator.core.model import CronJob, Kind, Language
 from orchestrator.core.plan import Plan, PlannedResource
-from providers.base import Context, table
+from providers import registry
+from providers.base import Context
 from runtime_config import infra
 
 
@@ -53,11 +53,11 @@ def run(plan: Plan, *, app_root: Path | None = None) -> dict[str, Any]:
     import pulumi
 
     cloud = plan.env.cloud
-    handlers = table(cloud)
-    session = importlib.import_module(f"providers.{cloud}.session").start(plan, app_root=app_root)
+    target = registry.get(cloud)
+    session = target.part("session").start(plan, app_root=app_root)
     ctx = Context(plan=plan, target=session)
     for res in order(plan):
-        ctx.deployed[res.key] = handlers.handler(res.kind)(ctx, res)
+        ctx.deployed[res.key] = target.table.handler(res.kind)(ctx, res)
     provisioned = {
         "cloud": cloud,
         "env": plan.env.name,

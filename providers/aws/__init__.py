@@ -1,7 +1,7 @@
 """AWS target: Pulumi handlers per kind, named here so that reading the table imports no SDK."""
 
 from orchestrator.core.model import Kind
-from providers.base import ProviderTable
+from providers.base import ProviderTable, Target
 
 TABLE = ProviderTable(
     cloud="aws",
@@ -18,4 +18,13 @@ TABLE = ProviderTable(
         Kind.GATEWAY: "providers.aws.gateway:handle_gateway",
     },
     unsupported={},
+)
+
+TARGET = Target(
+    name="aws",
+    engine="pulumi",
+    table=TABLE,
+    extra="aws",
+    sdk=("pulumi", "pulumi_aws", "pulumi_random", "boto3"),
+    config_namespaces=("aws", "random"),
 )

@@ -1,7 +1,7 @@
 """Azure target: not built yet; every kind says so in the support matrix."""
 
 from orchestrator.core.model import Kind
-from providers.base import ProviderTable
+from providers.base import ProviderTable, Target
 
 _NOT_YET = "the Azure target has no provider modules yet"
 
@@ -14,4 +14,13 @@ TABLE = ProviderTable(
         Kind.SUBSCRIPTION: "the native core has no Azure pub/sub and the JSON infra config has no Azure variant",
         Kind.BUCKET: "no Encore runtime has an Azure object-storage provider",
     },
+)
+
+TARGET = Target(
+    name="azure",
+    engine="pulumi",
+    table=TABLE,
+    extra="azure",
+    sdk=("pulumi", "pulumi_azure_native", "pulumi_random"),
+    config_namespaces=("azure-native", "random"),
 )

@@ -1,8 +1,17 @@
 """GCP target: not built yet; every kind says so in the support matrix."""
 
 from orchestrator.core.model import Kind
-from providers.base import ProviderTable
+from providers.base import ProviderTable, Target
 
 _NOT_YET = "the GCP target has no provider modules yet"
 
 TABLE = ProviderTable(cloud="gcp", handlers={}, unsupported={kind: _NOT_YET for kind in Kind})
+
+TARGET = Target(
+    name="gcp",
+    engine="pulumi",
+    table=TABLE,
+    extra="gcp",
+    sdk=("pulumi", "pulumi_gcp", "pulumi_random"),
+    config_namespaces=("gcp", "random"),
+)

@@ -4,7 +4,7 @@ Handlers are named as strings so that reading this table imports neither psycopg
 """
 
 from orchestrator.core.model import Kind
-from providers.base import ProviderTable
+from providers.base import ProviderTable, Target
 
 TABLE = ProviderTable(
     cloud="local",
@@ -31,3 +31,12 @@ REMOVERS: dict[Kind, str] = {
     Kind.CACHE: "providers.local.cache:remove",
 }
 """Kinds that hold data: removing one needs --allow-destroy and a remover."""
+
+TARGET = Target(
+    name="local",
+    engine="direct",
+    table=TABLE,
+    extra="local",
+    sdk=("psycopg", "moto", "boto3", "redis"),
+    config_namespaces=(),
+)

@@ -111,7 +111,7 @@ def shop_app(language: Language = Language.TYPESCRIPT, *, fifo_topic: bool = Fal
 
 
 def make_plan(app: App, environment: envs.Env) -> Plan:
-    with mock.patch("orchestrator.core.support.check"):
+    with mock.patch("orchestrator.support.check"):
         return planning.build(app, environment)
 
 

@@ -39,12 +39,6 @@ POSTGRES_ROLES = {"database", "role"}
 ENV_ROLES = {"password_env", "auth_env", "env"}
 
 
-@pytest.fixture(autouse=True)
-def _no_support_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Support is support.py's business (and its tests'); these tests plan every kind on every cloud."""
-    monkeypatch.setattr("orchestrator.core.support.check", lambda plan: None)
-
-
 def env_for(cloud: str, name: str = "dev") -> envs.Env:
     return envs.parse(STACKS[cloud], name=name, where=f"stacks/Pulumi.{name}.yaml")
 
@@ -62,8 +56,7 @@ def synth_apps() -> dict[str, App]:
 
 PLAN_SCRIPT = """
 import json, sys
-from orchestrator.core import appmeta, envs, plan, support
-support.check = lambda p: None
+from orchestrator.core import appmeta, envs, plan
 env = envs.parse(sys.argv[1], name="dev", where="x")
 sys.stdout.write(json.dumps([plan.build(appmeta.load(p), env).to_json() for p in sys.argv[2:]]))
 """

@@ -9,7 +9,9 @@ import pytest
 from orchestrator.core import envs
 from orchestrator.core.errors import ExitCode, Unsupported
 from orchestrator.core.model import App, Bucket, DeliveryGuarantee, Language, RetryPolicy, Service, Subscription, Topic
-from orchestrator.core.plan import build
+from orchestrator.core.plan import Plan
+from orchestrator.core.plan import build as plan_only
+from orchestrator.support import check
 
 
 def _env(cloud_lines: str, name: str = "e") -> envs.Env:
@@ -18,6 +20,13 @@ def _env(cloud_lines: str, name: str = "e") -> envs.Env:
 
 AZURE = "  orchestrator:cloud: azure\n  orchestrator:envType: development\n  azure-native:location: westeurope\n"
 LOCAL = "  orchestrator:cloud: local\n  orchestrator:envType: development\n"
+
+
+def build(app: App, env: envs.Env) -> Plan:
+    """Planning never refuses; the support check after it does."""
+    plan = plan_only(app, env)
+    check(plan)
+    return plan
 
 
 def _app(language: Language, *, fifo: bool = False, bucket: bool = False) -> App:

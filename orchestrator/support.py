@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from orchestrator.core.errors import Unsupported
 from orchestrator.core.model import Kind, Language, Topic
-from providers.base import TARGETS, table
+from providers import registry
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan, PlannedResource
@@ -20,7 +20,7 @@ GO_FIFO_REASON = "Go apps read only the JSON infra config, which cannot express 
 
 def kind_support(cloud: str, kind: Kind) -> str | None:
     """None when `cloud` provides `kind`, else the reason it cannot."""
-    tbl = table(cloud)
+    tbl = registry.get(cloud).table
     if kind in tbl.handlers:
         return None
     return tbl.unsupported.get(kind, f"no {cloud} handler for {kind.value}")
@@ -54,7 +54,7 @@ def matrix() -> list[dict[str, str]]:
     for kind in Kind:
         for language in Language:
             row = {"kind": kind.value, "language": language.value}
-            for cloud in TARGETS:
+            for cloud in registry.names():
                 reason = kind_support(cloud, kind)
                 row[cloud] = reason or "yes"
             if kind is Kind.TOPIC and language is Language.GO:
