@@ -14,9 +14,8 @@ import click
 
 if TYPE_CHECKING:
     from orchestrator.core.envs import Env
-    from orchestrator.core.model import App
-    from orchestrator.core.plan import Plan
-    from orchestrator.targets import Options
+    from orchestrator.pipeline import Context
+    from orchestrator.source import Source
     from orchestrator.ui import UI
 
 VERSION = "0.1.0"
@@ -34,37 +33,24 @@ class State:
 
         return UI()
 
+    @property
+    def ctx(self) -> Context:
+        from orchestrator.pipeline import Context
+
+        root = self.state_dir or Path(os.environ.get("ORCHESTRATOR_HOME") or ".orchestrator")
+        return Context(stacks_dir=self.stacks, state_root=root, ui=self.ui, debug=self.debug)
+
     def env(self, name: str) -> Env:
-        from orchestrator.core import envs
-
-        return envs.load(self.stacks, name)
-
-    def options(self, **kw: Any) -> Options:
-        from orchestrator.targets import Options
-
-        base: dict[str, Any] = {"stacks_dir": self.stacks, "debug": self.debug}
-        if self.state_dir is not None:
-            base["state_root"] = self.state_dir
-        return Options(**base, **kw)
+        return self.ctx.env(name)
 
 
 pass_state = click.make_pass_decorator(State)
 
 
-def _load_app(meta: Path) -> App:
-    from orchestrator.core import appmeta
+def _source(meta: Path, app_root: Path | None = None) -> Source:
+    from orchestrator import source
 
-    return appmeta.load(meta)
-
-
-def _plan(env: Env, meta: Path) -> tuple[App, Plan]:
-    from orchestrator import support
-    from orchestrator.core import plan as planning
-
-    app = _load_app(meta)
-    the_plan = planning.build(app, env)
-    support.check(the_plan)
-    return app, the_plan
+    return source.read(meta, app_root=app_root)
 
 
 def _exit(code: int) -> NoReturn:
@@ -97,14 +83,18 @@ def output_option(help_text: str) -> Any:
     return click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None, help=help_text)
 
 
+lock_timeout_option = click.option(
+    "--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another run's lock."
+)
+
+
 def lock_options(command: Any) -> Any:
     """--lock-timeout and --force-unlock, for the commands that take the env's lock."""
     command = click.option("--force-unlock", is_flag=True, help="Break a stale lock left by a dead run.")(command)
-    return click.option(
-        "--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another run's lock."
-    )(command)
+    return lock_timeout_option(command)
 
 
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as a JSON document on stdout.")
 yes_option = click.option(
     "--yes", "-y", is_flag=True, help="Do not ask for confirmation (required when not interactive)."
 )
@@ -141,8 +131,9 @@ def cli(ctx: click.Context, debug: bool, stacks: Path, state_dir: Path | None) -
 @pass_state
 def plan(state: State, env_name: str, meta: Path, fmt: str) -> None:
     """Show every resource the app needs in ENV, its physical names and the grants."""
-    env = state.env(env_name)
-    _, the_plan = _plan(env, meta)
+    from orchestrator import pipeline
+
+    the_plan = pipeline.plan(state.ctx, env_name, _source(meta))
     if fmt == "json":
         sys.stdout.write(the_plan.to_json() + "\n")
         return
@@ -170,10 +161,10 @@ def runtime_config_cmd(
     state: State, env_name: str, meta: Path, provisioned: Path, fmt: str, output: Path | None, hosted: tuple[str, ...]
 ) -> None:
     """Write the runtime config the native core reads, from a plan and a Provisioned record."""
+    from orchestrator import pipeline
     from orchestrator.runtime_config_cli import render
 
-    env = state.env(env_name)
-    _, the_plan = _plan(env, meta)
+    the_plan = pipeline.plan(state.ctx, env_name, _source(meta))
     data = render(the_plan, provisioned, fmt, hosted_services=hosted or None)
     if output is None and fmt == "pb" and sys.stdout.isatty():
         from orchestrator.core.errors import BadInput
@@ -246,6 +237,7 @@ def env_show(state: State, name: str) -> None:
 @yes_option
 @click.option("--allow-destroy", is_flag=True, help="Remove resources that vanished from the metadata.")
 @lock_options
+@json_option
 @pass_state
 def deploy(
     state: State,
@@ -256,59 +248,104 @@ def deploy(
     allow_destroy: bool,
     lock_timeout: float,
     force_unlock: bool,
+    as_json: bool,
 ) -> None:
-    """Provision ENV for the app and write its runtime config."""
-    from orchestrator.targets import operation
+    """Provision ENV for the app and write its runtime config.
 
-    env_ = state.env(env_name)
-    app, the_plan = _plan(env_, meta)
-    opts = state.options(
-        meta_path=meta,
-        app_root=app_root or meta.parent,
-        yes=yes,
-        interactive=state.ui.interactive,
-        allow_destroy=allow_destroy,
-        lock_timeout=lock_timeout,
-        force_unlock=force_unlock,
-    )
-    _exit(operation(env_, "deploy")(the_plan, app, opts, state.ui))
+    Shows what changes (removals of data first) and asks before changing anything; --yes skips the
+    question, and without a terminal deploy needs --yes. Example:
+
+        orchestrator deploy --env local --meta .encore/meta --yes
+    """
+    from orchestrator import pipeline
+
+    try:
+        result = pipeline.deploy(state.ctx, env_name, _source(meta, app_root), yes=yes, allow_destroy=allow_destroy,
+                                 lock_timeout=lock_timeout, force_unlock=force_unlock)
+    except pipeline.Cancelled:
+        _exit(1)
+    if as_json:
+        state.ui.document(result)
 
 
 @cli.command()
 @env_option
 @meta_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_state
-def preview(state: State, env_name: str, meta: Path) -> None:
-    """Show what `deploy` would change in ENV."""
-    from orchestrator.targets import operation
+def preview(state: State, env_name: str, meta: Path, fmt: str) -> None:
+    """Show what `deploy` would change in ENV, against its last deployment; changes nothing.
 
-    env_ = state.env(env_name)
-    app, the_plan = _plan(env_, meta)
-    _exit(operation(env_, "preview")(the_plan, app, state.options(meta_path=meta), state.ui))
+        orchestrator preview --env local --meta .encore/meta
+    """
+    from orchestrator import pipeline
 
-
-def _env_command(name: str, help_text: str, *, confirm: bool = False, lock: bool = False) -> None:
-    def command(state: State, env_name: str, **kw: Any) -> None:
-        from orchestrator.targets import operation
-
-        env_ = state.env(env_name)
-        opts = state.options(interactive=state.ui.interactive, **kw)
-        _exit(operation(env_, name)(env_, opts, state.ui))
-
-    command.__doc__ = help_text
-    cmd: Any = pass_state(command)
-    if confirm:
-        cmd = yes_option(cmd)
-    if lock:
-        cmd = lock_options(cmd)
-    cli.command(name)(env_option(cmd))
+    result = pipeline.preview(state.ctx, env_name, _source(meta))
+    if fmt == "json":
+        state.ui.document(result)
 
 
-_env_command("destroy", "Remove every resource of ENV (data included).", confirm=True, lock=True)
-_env_command("refresh", "Reconcile ENV's recorded state with what exists.", lock=True)
-_env_command("status", "Show what is deployed in ENV and whether its servers run.")
-_env_command("stop", "Stop ENV's local servers, keeping their data.")
-_env_command("verify", "Prove every resource of ENV works, reading only the written runtime config.")
+@cli.command()
+@env_option
+@yes_option
+@lock_options
+@json_option
+@pass_state
+def destroy(state: State, env_name: str, yes: bool, lock_timeout: float, force_unlock: bool, as_json: bool) -> None:
+    """Remove every resource of ENV (data included)."""
+    from orchestrator import pipeline
+
+    try:
+        result = pipeline.destroy(state.ctx, env_name, yes=yes, lock_timeout=lock_timeout, force_unlock=force_unlock)
+    except pipeline.Cancelled:
+        _exit(1)
+    if as_json:
+        state.ui.document(result)
+
+
+@cli.command()
+@env_option
+@lock_options
+@pass_state
+def refresh(state: State, env_name: str, lock_timeout: float, force_unlock: bool) -> None:
+    """Reconcile ENV's recorded state with what exists."""
+    from orchestrator import pipeline
+
+    _exit(pipeline.refresh(state.ctx, env_name, lock_timeout=lock_timeout, force_unlock=force_unlock))
+
+
+@cli.command()
+@env_option
+@json_option
+@pass_state
+def status(state: State, env_name: str, as_json: bool) -> None:
+    """Show what is deployed in ENV (its last deployment record) and whether its servers run."""
+    from orchestrator import pipeline
+
+    result = pipeline.status(state.ctx, env_name)
+    if as_json:
+        state.ui.document(result)
+
+
+@cli.command()
+@env_option
+@lock_timeout_option
+@pass_state
+def stop(state: State, env_name: str, lock_timeout: float) -> None:
+    """Stop ENV's local servers, keeping their data."""
+    from orchestrator import pipeline
+
+    _exit(pipeline.stop(state.ctx, env_name, lock_timeout=lock_timeout))
+
+
+@cli.command()
+@env_option
+@pass_state
+def verify(state: State, env_name: str) -> None:
+    """Prove every resource of ENV works, reading only the written runtime config."""
+    from orchestrator import pipeline
+
+    _exit(pipeline.verify(state.ctx, env_name))
 
 
 @cli.command("env-vars")
@@ -317,11 +354,10 @@ _env_command("verify", "Prove every resource of ENV works, reading only the writ
 @pass_state
 def env_vars(state: State, env_name: str, fmt: str) -> None:
     """Print the environment variables an app process needs to run against ENV."""
+    from orchestrator import pipeline
     from orchestrator.report.text import format_env_vars
-    from orchestrator.targets import operation
 
-    env_ = state.env(env_name)
-    values = operation(env_, "env_vars")(env_, state.options())
+    values = pipeline.env_vars(state.ctx, env_name)
     sys.stdout.write(format_env_vars(values, fmt))
 
 
@@ -333,11 +369,10 @@ def run(state: State, env_name: str, command: tuple[str, ...]) -> None:
     """Run COMMAND with ENV's environment variables: orchestrator run --env local -- node app.js"""
     import shutil
 
+    from orchestrator import pipeline
     from orchestrator.core.errors import BadInput
-    from orchestrator.targets import operation
 
-    env_ = state.env(env_name)
-    values = operation(env_, "env_vars")(env_, state.options())
+    values = pipeline.env_vars(state.ctx, env_name)
     program = shutil.which(command[0])
     if program is None:
         raise BadInput(f"command not found: {command[0]}", where="run")
@@ -355,18 +390,14 @@ def secret() -> None:
 @meta_option_for(required=False, help_text="App metadata (to check NAME is declared and find the app name).")
 @pass_state
 def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> None:
-    """Set secret NAME for ENV; the value comes from stdin (piped) or a hidden prompt."""
-    from orchestrator.core.errors import BadInput
-    from orchestrator.targets import operation
+    """Set secret NAME for ENV; the value comes from stdin (piped) or a hidden prompt.
 
-    env_ = state.env(env_name)
-    if meta is not None:
-        declared = {s.name for s in _load_app(meta).secrets}
-        if name not in declared:
-            raise BadInput(
-                f"secret {name!r} is not declared by the app (declared: {', '.join(sorted(declared)) or 'none'})",
-                where=str(meta),
-            )
+        printf %s "$TOKEN" | orchestrator secret set --env prod StripeKey
+    """
+    from orchestrator import pipeline
+    from orchestrator.core.errors import BadInput
+
+    source = _source(meta) if meta is not None else None
     if sys.stdin.isatty():
         value = click.prompt(f"Value for {name}", hide_input=True, confirmation_prompt=True, err=True)
     else:
@@ -375,7 +406,7 @@ def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> Non
             value = value[:-1]
     if not value:
         raise BadInput("empty secret value", where=f"secret {name}")
-    _exit(operation(env_, "set_secret")(env_, name, value, state.options(meta_path=meta), state.ui))
+    _exit(pipeline.set_secret(state.ctx, env_name, name, value, source))
 
 
 @cli.command()
@@ -398,7 +429,9 @@ def graph(state: State, env_name: str, meta: Path, output: Path | None, app_root
         from orchestrator.core.errors import BadInput
 
         raise BadInput("the local target has no Pulumi program; use a cloud environment", where=f"env {env_name}")
-    _, the_plan = _plan(env_, meta)
+    from orchestrator import pipeline
+
+    the_plan = pipeline.make_plan(_source(meta), env_)
     rendered = graphing.render_full(the_plan, app_root=app_root)
     for warning in rendered.warnings:
         state.ui.warn(warning)

@@ -40,6 +40,11 @@ class UI:
         if not self.quiet:
             self._print(text)
 
+    def text(self, block: str) -> None:
+        """A block of plain lines (a diff, a report), printed as is."""
+        if not self.quiet and block:
+            print(block.rstrip("\n"), file=sys.stderr, flush=True)
+
     def step(self, text: str) -> None:
         if not self.quiet:
             self._print(f"• {text}", "cyan")

@@ -9,14 +9,48 @@ modules with the same file names in every cloud package (see PARTS); the registr
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from orchestrator.core.model import Kind
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Grant, Plan, PlannedResource
+
+@dataclass(frozen=True)
+class Options:
+    """What the pipeline hands a target for one command (besides the plan and the metadata)."""
+
+    state_root: Path = field(default_factory=lambda: Path(os.environ.get("ORCHESTRATOR_HOME", ".orchestrator")))
+    stacks_dir: Path = Path("stacks")
+    meta: bytes | None = None
+    """The binary metadata the runtime reads, as the pipeline read it once."""
+    app_root: Path | None = None
+    yes: bool = False
+    interactive: bool = False
+    allow_destroy: bool = False
+    lock_timeout: float = 0.0
+    force_unlock: bool = False
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a target reports after a deploy; the pipeline turns it into the deployment record."""
+
+    provisioned: Mapping[str, Any]
+    """Provisioned outputs with every secret value redacted."""
+    env_vars: Mapping[str, str]
+    """What the platform sets for an app process (no secret values)."""
+    secret_env: Mapping[str, str | None] = field(default_factory=dict)
+    """Env var -> where its secret value lives (None when only the platform knows)."""
+    files: Mapping[str, str] = field(default_factory=dict)
+    graph: list[dict[str, Any]] | None = None
+    """The rendered resource graph (Pulumi targets) or what was created (direct targets)."""
+
 
 @dataclass
 class Deployed:

@@ -24,7 +24,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,14 +39,14 @@ from orchestrator.core.errors import (
     PolicyViolation,
 )
 from orchestrator.core.files import write_atomic
+from providers.base import Applied, Options
 
 if TYPE_CHECKING:
     from pulumi.automation import Stack
 
-    from orchestrator.core.model import App
     from orchestrator.core.plan import Plan
     from orchestrator.engine.events import Progress
-    from orchestrator.targets import Options
+    from orchestrator.records import DeploymentRecord
     from orchestrator.ui import UI
     from runtime_config.infra import Provisioned
 
@@ -56,7 +55,6 @@ MIN_CLI_VERSION = "3.200.0"
 INSTALL_HINT = "install it with `curl -fsSL https://get.pulumi.com | sh` and make sure `pulumi` is on PATH"
 PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 KEY_PROVIDERS = ("awskms", "gcpkms", "azurekeyvault", "hashivault")
-RECORD_FILE = "deployment.json"
 SECRETS_VAR = "ORCHESTRATOR_INJECT_SECRETS"
 LOCK_POLL_SECONDS = 5.0
 _LOCK_HOLDER = re.compile(
@@ -68,52 +66,67 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------------- target functions
 
 
-def deploy(plan: Plan, app: App, opts: Options, ui: UI) -> int:
+def check(plan: Plan, opts: Options, ui: UI) -> list[dict[str, Any]]:
+    """Before the question: the CLI, the secrets provider and the security baseline. Returns the graph rendered
+    for the policy gate, which the deployment record keeps."""
+    workspace_options(plan.env, opts)
+    return check_policy(plan, opts, ui)
+
+
+def drift(plan: Plan, opts: Options, ui: UI, checked: Any = None) -> list[str]:
+    """What the engine would change: `pulumi preview`'s summary, skipped with --yes outside production."""
+    if opts.yes and plan.env.env_type is not EnvType.PRODUCTION:
+        return [f"{plan.env.name}: the engine's own preview is skipped with --yes"]
+    return _engine_preview(plan, opts, ui)
+
+
+def _engine_preview(plan: Plan, opts: Options, ui: UI) -> list[str]:
+    from orchestrator.engine.events import changes_text, has_changes
+
     env = plan.env
-    require_yes(env, opts, "deploy")
-    check_policy(plan, opts, ui)
-    stack = open_stack(env, opts, inline_program(plan, app_root(opts)))
-    check_pending(stack, env, opts)
-    if env.env_type is EnvType.PRODUCTION or not opts.yes:
-        changes = _run(stack, env, opts, ui, "preview",
-                       lambda p: stack.preview(on_event=p, color="never").change_summary)
-        from orchestrator.engine.events import has_changes
-
-        if has_changes(changes) and not opts.yes and not ui.confirm(f"Apply these changes to {env.name}?"):
-            ui.warn(f"deploy cancelled; nothing in {env.name} changed")
-            return 1
-    result = _run(stack, env, opts, ui, "up", lambda p: stack.up(on_event=p, color="never", show_secrets=False))
-    record = finish_deploy(plan, result.outputs, opts, ui)
-    url = record["env_vars"].get("ENCORE_RUNTIME_CONFIG_PATH")
-    ui.success(f"deployed {plan.app} to {env.name}" + (f"; runtime config at {url}" if url else ""))
-    return 0
-
-
-def preview(plan: Plan, app: App, opts: Options, ui: UI) -> int:
-    env = plan.env
-    check_policy(plan, opts, ui)
-    stack = open_stack(env, opts, inline_program(plan, app_root(opts)))
+    stack = open_stack(env, opts, inline_program(plan, opts.app_root))
     ops = pending_operations(stack, env)
     if ops:
         ui.warn(pending_message(env.name, ops, workspace_dir(env, opts)))
-    _run(stack, env, opts, ui, "preview", lambda p: stack.preview(on_event=p, color="never"))
-    return 0
+    changes = _run(stack, env, opts, ui, "preview", lambda p: stack.preview(on_event=p, color="never").change_summary)
+    return [f"pulumi preview: {changes_text(changes, planned=True)}"] if has_changes(changes) else []
 
 
-def destroy(env: Env, opts: Options, ui: UI) -> int:
+def preview(plan: Plan, opts: Options, ui: UI) -> list[str]:
+    check_policy(plan, opts, ui)
+    return _engine_preview(plan, opts, ui) or [f"pulumi preview: no resource of {plan.env.name} would change"]
+
+
+def apply(plan: Plan, opts: Options, ui: UI, checked: Any = None) -> Applied:
+    env = plan.env
+    graph = checked if checked is not None else check_policy(plan, opts, ui)
+    stack = open_stack(env, opts, inline_program(plan, opts.app_root))
+    check_pending(stack, env, opts)
+    result = _run(stack, env, opts, ui, "up", lambda p: stack.up(on_event=p, color="never", show_secrets=False))
+    applied = finish_deploy(plan, result.outputs, opts, ui, graph)
+    url = applied.env_vars.get("ENCORE_RUNTIME_CONFIG_PATH")
+    ui.success(f"deployed {plan.app} to {env.name}" + (f"; runtime config at {url}" if url else ""))
+    return applied
+
+
+def confirm_destroy(env: Env, opts: Options, ui: UI) -> bool:
     require_yes(env, opts, "destroy")
-    if opts.interactive and not confirm_destroy(env, opts, ui):
+    if opts.interactive and not _confirm_destroy(env, opts, ui):
         ui.warn(f"destroy cancelled; nothing in {env.name} changed")
-        return 1
+        return False
+    return True
+
+
+def destroy(env: Env, opts: Options, ui: UI) -> bool:
     stack = find_stack(env, opts)
     if stack is None:
         ui.info(f"{env.name} has no stack; nothing to destroy")
-        return 0
+        return False
     check_pending(stack, env, opts)
     _run(stack, env, opts, ui, "destroy", lambda p: stack.destroy(on_event=p, color="never", show_secrets=False))
     shutil.rmtree(record_dir(env, opts), ignore_errors=True)
     ui.success(f"destroyed every resource of {env.name} (the stack and its history are kept)")
-    return 0
+    return True
 
 
 def refresh(env: Env, opts: Options, ui: UI) -> int:
@@ -139,7 +152,6 @@ def status(env: Env, opts: Options, ui: UI) -> int:
     except CommandError as exc:
         raise command_failure(env, "stack history", exc, []) from None
     ops = pending_operations(stack, env)
-    record = read_record(env, opts)
     rows: list[list[str]] = [["stack", env.name], ["backend", backend_url(env, opts)]]
     if last is not None:
         from orchestrator.engine.events import changes_text
@@ -147,9 +159,6 @@ def status(env: Env, opts: Options, ui: UI) -> int:
         when = last.end_time or last.start_time
         rows.append(["last run", f"{last.kind} {last.result} at {when:%Y-%m-%d %H:%M:%S}"])
         rows.append(["changes", changes_text(last.resource_changes, planned=False)])
-    if record is not None:
-        rows += [["deployed", record.get("deployed_at", "?")]]
-        rows += [[name, value] for name, value in sorted(record.get("env_vars", {}).items())]
     rows.append(["pending operations", str(len(ops))])
     ui.table(f"{env.name} ({env.cloud}, {env.env_type.value})", ["", ""], rows)
     if ops:
@@ -157,22 +166,24 @@ def status(env: Env, opts: Options, ui: UI) -> int:
     return 0
 
 
-def env_vars(env: Env, opts: Options) -> dict[str, str]:
+def env_vars(env: Env, opts: Options, record: DeploymentRecord | None) -> dict[str, str]:
     """What the platform sets for an app process of `env`: config location, region, secret sources (no values)."""
-    record = read_record(env, opts)
     if record is None:
-        raise BadInput(f"no deployment recorded here; run `orchestrator deploy --env {env.name}` first",
-                       where=str(record_dir(env, opts) / RECORD_FILE))
-    values = dict(record.get("env_vars", {}))
-    if record.get("secret_env"):
-        values[SECRETS_VAR] = json.dumps(record["secret_env"], sort_keys=True, separators=(",", ":"))
+        raise BadInput(f"no deployment recorded; run `orchestrator deploy --env {env.name}` first",
+                       where=f"env {env.name}")
+    values = dict(record.env_vars)
+    if record.secret_env:
+        values[SECRETS_VAR] = json.dumps(dict(record.secret_env), sort_keys=True, separators=(",", ":"))
     return values
 
 
-def set_secret(env: Env, name: str, value: str, opts: Options, ui: UI) -> int:
+def set_secret(env: Env, name: str, physical: str | None, value: str, opts: Options, ui: UI) -> int:
     if env.cloud != "aws":
         raise BadInput(f"`secret set` is implemented for aws, not {env.cloud}", where=f"env {env.name}")
-    secret_id = secret_name(env, name, opts)
+    if physical is None:
+        raise BadInput("the secret's cloud name comes from the app: pass --meta, or deploy first",
+                       where=f"env {env.name}")
+    secret_id = physical
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -200,7 +211,7 @@ def require_yes(env: Env, opts: Options, verb: str) -> None:
                        "changed", where=f"env {env.name}")
 
 
-def confirm_destroy(env: Env, opts: Options, ui: UI) -> bool:
+def _confirm_destroy(env: Env, opts: Options, ui: UI) -> bool:
     if env.env_type is EnvType.PRODUCTION:
         if not opts.yes:
             raise BadInput("destroying a production environment needs --yes and typing its name; nothing was changed",
@@ -270,8 +281,8 @@ def write_project(env: Env, opts: Options, backend: str) -> Path:
     return work
 
 
-def check_policy(plan: Plan, opts: Options, ui: UI) -> None:
-    """Render the program under mocks and refuse blocking security-baseline violations (exit 4).
+def check_policy(plan: Plan, opts: Options, ui: UI) -> list[dict[str, Any]]:
+    """Render the program under mocks and refuse blocking security-baseline violations (exit 4); return the graph.
 
     The render runs in a fresh child process so Pulumi's mock runtime never shares one with the
     Automation API's real one.
@@ -282,7 +293,7 @@ def check_policy(plan: Plan, opts: Options, ui: UI) -> None:
 
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_render_graph, args=(plan, app_root(opts), send), daemon=True)
+    child = ctx.Process(target=_render_graph, args=(plan, opts.app_root, send), daemon=True)
     child.start()
     send.close()
     try:
@@ -304,6 +315,7 @@ def check_policy(plan: Plan, opts: Options, ui: UI) -> None:
             f"{len(blocked)} security-baseline violation(s): " + "; ".join(map(str, blocked)),
             where=f"env {plan.env.name}",
         )
+    return rendered
 
 
 def _finding_counts(violations: Iterable[Any]) -> str:
@@ -326,11 +338,6 @@ def _render_graph(plan: Plan, root: Path | None, send: Any) -> None:
     finally:
         send.close()
         os._exit(0)  # skip teardown: Pulumi's mock runtime leaves an event loop that complains when collected
-
-
-def app_root(opts: Options) -> Path | None:
-    """The app's source tree (migration files): --app-root, else the metadata's directory."""
-    return opts.app_root or (opts.meta_path.parent if opts.meta_path else None)
 
 
 def inline_program(plan: Plan, root: Path | None) -> Callable[[], None]:
@@ -564,8 +571,9 @@ def provisioned_from(outputs: Mapping[str, Any], env: Env) -> Provisioned:
                                 where=f"env {env.name}") from None
 
 
-def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI) -> dict[str, Any]:
-    """Provisioned -> runtime config files -> (TypeScript) the protobuf uploaded to S3 -> the local record."""
+def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI,
+                  graph: list[dict[str, Any]] | None) -> Applied:
+    """Provisioned -> runtime config files -> (TypeScript) the protobuf uploaded to S3 -> what the record keeps."""
     from orchestrator.core.model import Language
     from runtime_config.encode import PATH_VAR
     from runtime_config.write import write_outputs
@@ -589,15 +597,8 @@ def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI)
         written = write_outputs(plan, provisioned, out_dir)
         url = config_upload.upload(written.paths["runtime_config"], bucket=bucket, region=env.region)
         process_env[PATH_VAR] = url
-    record = {
-        "format": 1, "app": plan.app, "env": env.name, "cloud": env.cloud, "language": plan.language.value,
-        "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "files": {role: str(path) for role, path in written.paths.items()},
-        "env_vars": process_env, "secret_env": secret_sources(provisioned),
-        "provisioned": provisioned.redacted(),
-    }
-    write_atomic(out_dir / RECORD_FILE, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode(), mode=0o600)
-    return record
+    return Applied(provisioned=provisioned.redacted(), env_vars=process_env, secret_env=secret_sources(provisioned),
+                   files={role: str(path) for role, path in written.paths.items()}, graph=graph)
 
 
 def secret_sources(provisioned: Provisioned) -> dict[str, str | None]:
@@ -611,40 +612,3 @@ def secret_sources(provisioned: Provisioned) -> dict[str, str | None]:
 
 def record_dir(env: Env, opts: Options) -> Path:
     return (opts.state_root / env.cloud / env.name).absolute()
-
-
-def read_record(env: Env, opts: Options) -> dict[str, Any] | None:
-    path = record_dir(env, opts) / RECORD_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise BadInput(f"unreadable deployment record: {exc}", where=str(path)) from None
-
-
-def secret_name(env: Env, name: str, opts: Options) -> str:
-    """The Secrets Manager name the plan gives app secret `name` (needs the app name)."""
-    from orchestrator.core.plan import build
-
-    if opts.meta_path is not None:
-        from orchestrator.core import appmeta
-
-        plan = build(appmeta.load(opts.meta_path), env)
-        try:
-            return plan.get(f"secret:{name}").names["secret"]
-        except KeyError:
-            raise BadInput(f"the app declares no secret {name!r}", where=str(opts.meta_path)) from None
-    if env.app is None:
-        raise BadInput("the secret's name includes the app name: set orchestrator:app in the stack file or pass --meta",
-                       where=env.path or f"env {env.name}")
-    from orchestrator.core import naming
-
-    return naming.make("aws.secretsmanager", env.app, env.name, "secret", name)
-
-
-def verify(env: Env, opts: Options, ui: UI) -> int:
-    """Prove the env works from inside its network: reads the config the process environment points at."""
-    from orchestrator.verify import run
-
-    return run(env, opts, ui)

@@ -29,7 +29,6 @@ from runtime_config.schema import infra_pb2, runtime_pb2
 if TYPE_CHECKING:
     from orchestrator.core.envs import Env
     from orchestrator.core.model import App
-    from orchestrator.targets import Options
     from orchestrator.ui import UI
 
 CHECK_TIMEOUT = 10.0
@@ -57,14 +56,10 @@ class Check:
     func: Callable[[], str]
 
 
-def run(env: Env, opts: Options, ui: UI) -> int:
-    overlay: Mapping[str, str] = {}
-    if env.cloud == "local":
-        from orchestrator.targets import operation
-
-        overlay = operation(env, "env_vars")(env, opts)
+def run(env: Env, overlay: Mapping[str, str], ui: UI) -> int:
+    """Verify from the process environment with `overlay` on top (what the env's target sets for a process)."""
     with _environ(overlay):
-        app = verify_config.load_meta(os.environ, opts.meta_path)
+        app = verify_config.load_meta(os.environ, None)
         config, source = verify_config.load(os.environ, go=app is not None and app.language is Language.GO)
         ui.step(f"verifying {env.name} from {source}")
         rows = [_run(check) for check in checks(config, app, os.environ)]

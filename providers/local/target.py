@@ -1,10 +1,12 @@
-"""The local target: provision every resource of a plan on this machine (see orchestrator/targets.py).
+"""The local target: provision every resource of a plan on this machine (a direct target of orchestrator.pipeline).
 
-Deploy: lock -> diff the plan against the state -> refuse unapproved removals, missing secrets
-and missing migration files before touching anything -> start the servers -> remove, then
-create or update each resource (its intent saved before, its result after, so a killed run
-converges on the next) -> drop leftovers named like ours -> write the runtime config and the
-metadata -> save. A deploy whose inputs and servers are unchanged does nothing.
+The pipeline holds the env's lock and asks before `apply`. `check` refuses unapproved removals,
+missing secrets and missing migration files before anything is touched; `drift` says why an
+unchanged plan still needs a run (servers stopped, migrations or secret values changed);
+`apply` starts the servers, removes, then creates or updates each resource (its intent saved
+before, its result after, so a killed run converges on the next), drops leftovers named like
+ours, writes the runtime config and the metadata, and saves. An apply whose inputs and servers
+are unchanged does nothing.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.core import naming
 from orchestrator.core.envs import Env
 from orchestrator.core.errors import BadInput, MissingTool
-from orchestrator.core.model import App, Kind, Language
+from orchestrator.core.model import Kind, Language
 from orchestrator.core.plan import Plan, PlannedResource
-from orchestrator.targets import Options
 from orchestrator.ui import UI
+from providers.base import Applied, Options
 from providers.local import REMOVERS, TABLE, secret, servers, sql
 from providers.local.session import APP_LISTEN, EMULATOR_KEY, REGION, Session, crashpoint
-from providers.local.state import State, ensure_dir, locked, state_dir
+from providers.local.state import State, ensure_dir, state_dir
 
 if TYPE_CHECKING:
     from providers.base import Deployed
@@ -73,15 +75,27 @@ def _kind(key: str) -> Kind:
 # ---------------------------------------------------------------- deploy
 
 
-def deploy(plan: Plan, app: App, opts: Options, ui: UI) -> int:
-    directory = ensure_dir(state_dir(opts.state_root, plan.env.name))
-    with locked(directory, timeout=opts.lock_timeout, command="deploy"):
-        crashpoint("lock")
-        return _deploy(plan, opts, ui, State.load(directory))
+@dataclass
+class _Inputs:
+    """What one local deploy reads besides the plan, checked before anything is touched."""
+
+    state: State
+    changes: Changes
+    secrets: dict[str, str]
+    migrations: dict[str, Any]
+    meta: bytes
+    redis: bool
+    digest: str
+
+    def up_to_date(self, plan: Plan) -> bool:
+        return (self.state.data.get("digest") == self.digest and not self.changes.removed
+                and _converged(plan, self.state, redis=self.redis))
 
 
-def _deploy(plan: Plan, opts: Options, ui: UI, state: State) -> int:
+def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
     env = plan.env
+    directory = state_dir(opts.state_root, env.name)
+    state = State.load(directory)
     changes = diff(plan, state)
     blocked = [k for k in changes.removed if _kind(k) in REMOVERS and state.resources[k].get("status") != "removing"]
     if blocked and not opts.allow_destroy:
@@ -90,16 +104,67 @@ def _deploy(plan: Plan, opts: Options, ui: UI, state: State) -> int:
             "nothing was changed; rerun with --allow-destroy to remove them",
             where=f"env {env.name}",
         )
-    values = secret.resolve(env, state.dir)
+    values = secret.resolve(env, directory)
     secret.check(plan, values)
-    app_root = opts.app_root or (opts.meta_path.parent if opts.meta_path else Path.cwd())
-    migrations = sql.read_migrations(plan, app_root)
-    meta = _meta_bytes(opts)
+    migrations = sql.read_migrations(plan, opts.app_root or Path.cwd())
+    if opts.meta is None:
+        raise BadInput("the local target needs the app metadata to hand to the runtime", where="deploy")
     redis = _redis_server(plan, ui)
-    digest = _digest(plan, meta, values, migrations)
-    if state.data.get("digest") == digest and not changes.removed and _converged(plan, state, redis=redis):
-        ui.success(f"env {env.name}: no changes")
-        return 0
+    digest = _digest(plan, opts.meta, values, migrations)
+    return _Inputs(state, changes, values, migrations, opts.meta, redis, digest)
+
+
+def check(plan: Plan, opts: Options, ui: UI) -> None:
+    _inputs(plan, opts, ui)
+
+
+def drift(plan: Plan, opts: Options, ui: UI) -> list[str]:
+    """Why an unchanged plan still needs `apply` (empty when nothing would change)."""
+    inputs = _inputs(plan, opts, ui)
+    if inputs.up_to_date(plan):
+        return []
+    reasons = []
+    if inputs.state.data.get("digest") != inputs.digest:
+        reasons.append("the app's metadata, migrations or secret values changed since the last deploy")
+    if not _converged(plan, inputs.state, redis=inputs.redis):
+        reasons.append("servers or resources differ from the last deploy (a server stopped or restarted, or a run "
+                       "was interrupted)")
+    return reasons or ["resources left behind by an interrupted run are removed"]
+
+
+def preview(plan: Plan, opts: Options, ui: UI) -> list[str]:
+    return drift(plan, opts, ui) or [f"env {plan.env.name}: the local servers and resources match"]
+
+
+def apply(plan: Plan, opts: Options, ui: UI) -> Applied:
+    directory = ensure_dir(state_dir(opts.state_root, plan.env.name))
+    crashpoint("lock")
+    inputs = _inputs(plan, opts, ui)
+    if inputs.up_to_date(plan):
+        ui.success(f"env {plan.env.name}: no changes")
+    else:
+        _deploy(plan, ui, inputs)
+    return _applied(plan, State.load(directory))
+
+
+def _applied(plan: Plan, state: State) -> Applied:
+    """What the record keeps: no secret value (the inline runtime config stays in its 0600 file)."""
+    paths = state.data["outputs"]["paths"]
+    env_vars = {k: v for k, v in state.data["outputs"]["env"].items() if k != "ENCORE_RUNTIME_CONFIG"}
+    if "runtime_config" in paths:
+        env_vars.setdefault("ENCORE_RUNTIME_CONFIG_PATH", paths["runtime_config"])
+    env_vars["ENCORE_APP_META_PATH"] = str((state.dir / META_FILE).absolute())
+    created = [
+        {"key": key, "kind": rec.get("kind"), "names": rec.get("names", {}), "status": rec.get("status")}
+        for key, rec in sorted(state.resources.items())
+    ]
+    return Applied(provisioned=state.data.get("provisioned", {}), env_vars=env_vars, files=dict(paths), graph=created)
+
+
+def _deploy(plan: Plan, ui: UI, inputs: _Inputs) -> None:
+    env = plan.env
+    state, changes, values, migrations = inputs.state, inputs.changes, inputs.secrets, inputs.migrations
+    meta, redis, digest = inputs.meta, inputs.redis, inputs.digest
 
     session = Session(env, state, ui, secrets=values, migrations=migrations)
     try:
@@ -131,7 +196,6 @@ def _deploy(plan: Plan, opts: Options, ui: UI, state: State) -> int:
     if any(plan.of_kind(Kind.CRON)):
         ui.info("cron jobs are recorded but not scheduled locally (see `orchestrator status`)")
     ui.info(f"run the app with: orchestrator run --env {env.name} -- <command>")
-    return 0
 
 
 def _has(plan: Plan, kind: Kind) -> bool:
@@ -156,14 +220,6 @@ def _redis_server(plan: Plan, ui: UI) -> bool:
         ui.warn("no redis-server is installed: caches use the runtime's in-memory Redis")
         return False
     return True
-
-
-def _meta_bytes(opts: Options) -> bytes:
-    if opts.meta_path is None:
-        raise BadInput("the local target needs --meta to write the app metadata the runtime reads", where="deploy")
-    from orchestrator.core import appmeta
-
-    return appmeta.load_with_bytes(opts.meta_path)[1]
 
 
 def _digest(plan: Plan, meta: bytes, values: dict[str, str], migrations: dict[str, Any]) -> str:
@@ -292,6 +348,7 @@ def _write(plan: Plan, state: State, fragments: list[dict[str, Any]], meta: byte
         digest=digest,
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
         outputs={"paths": {k: str(p) for k, p in written.paths.items()}, "env": written.env},
+        provisioned=provisioned.redacted(),
         uses_emulator=any(_has(plan, k) for k in EMULATED),
         emulator_pid=_emulator_pid(state),
     )
@@ -352,8 +409,7 @@ def stop(env: Env, opts: Options, ui: UI) -> int:
     if not directory.exists():
         ui.info(f"env {env.name}: nothing to stop")
         return 0
-    with locked(directory, timeout=opts.lock_timeout, command="stop"):
-        stopped = servers.stop_all(directory)
+    stopped = servers.stop_all(directory)
     ui.success(
         f"env {env.name}: " + (f"stopped {', '.join(stopped)} (data kept)" if stopped else "no server was running")
     )
@@ -368,42 +424,50 @@ def stop(env: Env, opts: Options, ui: UI) -> int:
 KEPT_ON_DESTROY = (secret.SECRETS_FILE, "lock")
 
 
-def destroy(env: Env, opts: Options, ui: UI) -> int:
-    directory = state_dir(opts.state_root, env.name)
-    if not (directory / "state.json").exists() and not any(
+def _deployed_here(directory: Path) -> bool:
+    return (directory / "state.json").exists() or any(
         (directory / d).exists() for d in (servers.PG_DIR, servers.EMULATOR_DIR, servers.REDIS_DIR)
-    ):
+    )
+
+
+def confirm_destroy(env: Env, opts: Options, ui: UI) -> bool:
+    if opts.yes or not _deployed_here(state_dir(opts.state_root, env.name)):
+        return True
+    if not opts.interactive:
+        raise BadInput(
+            "destroy removes every resource and its data; pass --yes (no terminal to ask on)",
+            where=f"env {env.name}",
+        )
+    if ui.confirm(f"Remove every resource of env {env.name} and its data?"):
+        return True
+    ui.info("nothing was changed")
+    return False
+
+
+def destroy(env: Env, opts: Options, ui: UI) -> bool:
+    directory = state_dir(opts.state_root, env.name)
+    if not _deployed_here(directory):
         ui.info(f"env {env.name}: nothing to destroy")
-        return 0
-    if not opts.yes:
-        if not opts.interactive:
-            raise BadInput(
-                "destroy removes every resource and its data; pass --yes (no terminal to ask on)",
-                where=f"env {env.name}",
-            )
-        if not ui.confirm(f"Remove every resource of env {env.name} and its data?"):
-            ui.info("nothing was changed")
-            return 1
-    with locked(directory, timeout=opts.lock_timeout, command="destroy"):
-        state = State.load(directory)
-        if env.local.postgres_admin_url:
-            _drop_external(env, state, ui)
-        servers.stop_all(directory, keep_data=False)
-        servers.remove_pg_data(directory)
-        for path in directory.iterdir():
-            if path.name in KEPT_ON_DESTROY:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+        return False
+    state = State.load(directory)
+    if env.local.postgres_admin_url:
+        _drop_external(env, state, ui)
+    servers.stop_all(directory, keep_data=False)
+    servers.remove_pg_data(directory)
+    for path in directory.iterdir():
+        if path.name in KEPT_ON_DESTROY:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
     kept = (
         " (secret values kept; remove secrets.json to forget them)"
         if (directory / secret.SECRETS_FILE).exists()
         else ""
     )
     ui.success(f"env {env.name} destroyed{kept}")
-    return 0
+    return True
 
 
 def _drop_external(env: Env, state: State, ui: UI) -> None:
@@ -417,7 +481,7 @@ def _drop_external(env: Env, state: State, ui: UI) -> None:
         session.close()
 
 
-def env_vars(env: Env, opts: Options) -> dict[str, str]:
+def env_vars(env: Env, opts: Options, record: Any = None) -> dict[str, str]:
     state = _existing(env, opts)
     if state is None or "outputs" not in state.data:
         raise BadInput(
@@ -456,15 +520,7 @@ def _stopped_servers(env: Env, state: State) -> list[str]:
     return [name for name, need in needed.items() if need and running[name] is None]
 
 
-def set_secret(env: Env, name: str, value: str, opts: Options, ui: UI) -> int:
-    directory = ensure_dir(state_dir(opts.state_root, env.name))
-    with locked(directory, timeout=opts.lock_timeout, command="secret set"):
-        secret.store(directory, name, value)
+def set_secret(env: Env, name: str, physical: str | None, value: str, opts: Options, ui: UI) -> int:
+    secret.store(ensure_dir(state_dir(opts.state_root, env.name)), name, value)
     ui.success(f"secret {name} set for env {env.name} (applied on the next deploy)")
     return 0
-
-
-def verify(env: Env, opts: Options, ui: UI) -> int:
-    from orchestrator.verify import run
-
-    return run(env, opts, ui)

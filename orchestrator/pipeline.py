@@ -1,0 +1,268 @@
+"""Every verb as one path: source -> plan -> check -> target -> record -> runtime config -> delivery.
+
+The CLI parses flags and calls one function here; targets provision and return what they built;
+only this module writes deployment records. A target is `providers.<cloud>.target` for a direct
+target (local) or the Pulumi engine (`orchestrator.engine.operations`) for a Pulumi cloud.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from orchestrator import stacks, support
+from orchestrator.core import plan as planning
+from orchestrator.core.errors import BadInput, MissingTool
+from orchestrator.core.model import Kind
+from providers import registry
+from providers.base import Options
+
+if TYPE_CHECKING:
+    from orchestrator.core.envs import Env
+    from orchestrator.core.plan import Plan
+    from orchestrator.diff import AppDiff
+    from orchestrator.records import DeploymentRecord
+    from orchestrator.source import Source
+    from orchestrator.state import Store
+    from orchestrator.ui import UI
+
+STORE_VAR = "ORCHESTRATOR_STATE_STORE"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every command shares: where stacks and state live, and the terminal."""
+
+    stacks_dir: Path
+    state_root: Path
+    ui: UI
+    debug: bool = False
+
+    def env(self, name: str) -> Env:
+        return stacks.load(self.stacks_dir, name)
+
+    def store(self) -> Store:
+        from orchestrator.state import open_store
+
+        return open_store(os.environ.get(STORE_VAR), self.state_root)
+
+    def options(self, **kw: Any) -> Options:
+        return Options(state_root=self.state_root, stacks_dir=self.stacks_dir, debug=self.debug,
+                       interactive=self.ui.interactive, **kw)
+
+
+# ---------------------------------------------------------------------------- the steps
+
+
+def make_plan(source: Source, env: Env) -> Plan:
+    """Plan, then refuse (exit 7) what the env's target or the app's runtime cannot do."""
+    the_plan = planning.build(source.app, env)
+    support.check(the_plan)
+    return the_plan
+
+
+def operations(env: Env) -> ModuleType:
+    """The functions that serve `env`'s target; exit 6 with the install command when its SDK is missing."""
+    target = registry.get(env.cloud)
+    missing = [m for m in target.sdk if importlib.util.find_spec(m) is None]
+    if missing:
+        raise MissingTool(f"the {target.name} target needs {', '.join(missing)}: {target.install_hint}",
+                          where=f"env {env.name}")
+    if target.engine == "direct":
+        return target.part("target")
+    from orchestrator.engine import operations as engine
+
+    return engine
+
+
+def plan_document(the_plan: Plan) -> dict[str, Any]:
+    import json
+
+    return json.loads(the_plan.to_json())
+
+
+def app_diff(last: DeploymentRecord | None, the_plan: Plan) -> AppDiff:
+    from orchestrator import diff
+
+    return diff.diff(last.plan if last else None, plan_document(the_plan))
+
+
+def check_same_app(last: DeploymentRecord | None, the_plan: Plan) -> None:
+    if last is not None and last.app != the_plan.app:
+        raise BadInput(
+            f"env {the_plan.env.name} holds app {last.app!r}, not {the_plan.app!r}; an env holds one app: make a "
+            f"stack file for the new app's env (stacks/Pulumi.<env>.yaml) or set orchestrator:app",
+            where=the_plan.env.path or f"env {the_plan.env.name}",
+        )
+
+
+def refuse_data_loss(changes: AppDiff, env: Env, allow_destroy: bool) -> None:
+    lost = [item.key for item in changes.destructive]
+    if lost and not allow_destroy:
+        raise BadInput(
+            f"{len(lost)} resource(s) would be removed with their data: {', '.join(sorted(lost))}; nothing was "
+            "changed; rerun with --allow-destroy to remove them",
+            where=f"env {env.name}",
+        )
+
+
+# ---------------------------------------------------------------------------- verbs
+
+
+def plan(ctx: Context, env_name: str, source: Source) -> Plan:
+    return make_plan(source, ctx.env(env_name))
+
+
+def preview(ctx: Context, env_name: str, source: Source) -> dict[str, Any]:
+    """The app-level diff against the last record, then what the target itself would change."""
+    from orchestrator.report import diff_text
+
+    env = ctx.env(env_name)
+    the_plan = make_plan(source, env)
+    last = ctx.store().read(env.name)
+    check_same_app(last, the_plan)
+    changes = app_diff(last, the_plan)
+    ctx.ui.text(diff_text.render(changes, env=env.name))
+    opts = ctx.options(meta=source.meta, app_root=source.app_root)
+    target_lines = operations(env).preview(the_plan, opts, ctx.ui)
+    for line in target_lines:
+        ctx.ui.info(line)
+    return {"env": env.name, "app": the_plan.app, "app_diff": changes.to_dict(), "target": list(target_lines)}
+
+
+def deploy(ctx: Context, env_name: str, source: Source, *, yes: bool, allow_destroy: bool,
+           lock_timeout: float = 0.0, force_unlock: bool = False) -> dict[str, Any]:
+    """Show the diff and ask (or --yes), apply, write the record. Returns the result summary."""
+    from orchestrator import records
+    from orchestrator.report import diff_text
+
+    env = ctx.env(env_name)
+    the_plan = make_plan(source, env)
+    ops = operations(env)
+    opts = ctx.options(meta=source.meta, app_root=source.app_root, yes=yes, allow_destroy=allow_destroy,
+                       lock_timeout=lock_timeout, force_unlock=force_unlock)
+    ops.check(the_plan, opts, ctx.ui)
+    store = ctx.store()
+    with store.lock(env.name, "deploy", timeout=lock_timeout, force_unlock=force_unlock):
+        last = store.read(env.name)
+        check_same_app(last, the_plan)
+        changes = app_diff(last, the_plan)
+        refuse_data_loss(changes, env, allow_destroy)
+        drift = [] if changes.empty else None
+        if changes.empty:
+            drift = ops.drift(the_plan, opts, ctx.ui)
+            if not drift:
+                ctx.ui.success(f"env {env.name}: no changes")
+                return {"env": env.name, "app": the_plan.app, "changed": False, "app_diff": changes.to_dict()}
+        ctx.ui.text(diff_text.render(changes, env=env.name))
+        for line in drift or ():
+            ctx.ui.info(f"~ {line}")
+        if not yes:
+            if not opts.interactive:
+                raise BadInput("deploy changes resources and needs --yes when not run interactively; nothing was "
+                               "changed", where=f"env {env.name}")
+            if not ctx.ui.confirm(f"Apply these changes to {env.name}?"):
+                ctx.ui.warn(f"deploy cancelled; nothing in {env.name} changed")
+                raise Cancelled()
+        applied = ops.apply(the_plan, replace(opts, yes=True), ctx.ui)
+        record = records.new(the_plan, applied, source_dir=source.app_root)
+        store.write(record)
+    return {"env": env.name, "app": the_plan.app, "changed": True, "app_diff": changes.to_dict(),
+            "env_vars": dict(record.env_vars), "files": dict(record.files), "deployed_at": record.deployed_at}
+
+
+class Cancelled(Exception):
+    """The user said no; nothing changed (exit 1)."""
+
+
+def destroy(ctx: Context, env_name: str, *, yes: bool, lock_timeout: float = 0.0,
+            force_unlock: bool = False) -> dict[str, Any]:
+    env = ctx.env(env_name)
+    opts = ctx.options(yes=yes, lock_timeout=lock_timeout, force_unlock=force_unlock)
+    ops = operations(env)
+    store = ctx.store()
+    if not ops.confirm_destroy(env, opts, ctx.ui):
+        raise Cancelled()
+    with store.lock(env.name, "destroy", timeout=lock_timeout, force_unlock=force_unlock):
+        destroyed = ops.destroy(env, opts, ctx.ui)
+        store.forget(env.name)
+    return {"env": env.name, "destroyed": destroyed}
+
+
+def refresh(ctx: Context, env_name: str, *, lock_timeout: float = 0.0, force_unlock: bool = False) -> int:
+    env = ctx.env(env_name)
+    ops = operations(env)
+    if not hasattr(ops, "refresh"):
+        raise BadInput(f"`refresh` is not available for the {env.cloud} target", where=f"env {env.name}")
+    with ctx.store().lock(env.name, "refresh", timeout=lock_timeout, force_unlock=force_unlock):
+        return ops.refresh(env, ctx.options(lock_timeout=lock_timeout, force_unlock=force_unlock), ctx.ui)
+
+
+def status(ctx: Context, env_name: str) -> dict[str, Any]:
+    """The last record (never a secret value) and, for people, the target's own view."""
+    env = ctx.env(env_name)
+    last = ctx.store().read(env.name)
+    operations(env).status(env, ctx.options(), ctx.ui)
+    return {"env": env.name, "cloud": env.cloud, "deployed": last is not None,
+            "record": last.public() if last else None}
+
+
+def stop(ctx: Context, env_name: str, *, lock_timeout: float = 0.0) -> int:
+    env = ctx.env(env_name)
+    ops = operations(env)
+    if not hasattr(ops, "stop"):
+        raise BadInput(f"`stop` is not available for the {env.cloud} target", where=f"env {env.name}")
+    with ctx.store().lock(env.name, "stop", timeout=lock_timeout):
+        return ops.stop(env, ctx.options(lock_timeout=lock_timeout), ctx.ui)
+
+
+def env_vars(ctx: Context, env_name: str) -> dict[str, str]:
+    env = ctx.env(env_name)
+    last = ctx.store().read(env.name)
+    return operations(env).env_vars(env, ctx.options(), last)
+
+
+def verify(ctx: Context, env_name: str) -> int:
+    from orchestrator import verify as verifying
+
+    env = ctx.env(env_name)
+    overlay: Mapping[str, str] = env_vars(ctx, env_name) if registry.get(env.cloud).engine == "direct" else {}
+    return verifying.run(env, overlay, ctx.ui)
+
+
+def declared_secrets(ctx: Context, env: Env, source: Source | None) -> tuple[dict[str, str], str] | None:
+    """Secret name -> its physical name and where that was read: --meta when given, else the env's last
+    record; None when neither exists (an env never deployed, without --meta)."""
+    if source is not None:
+        found = make_plan(source, env)
+        return {r.name: r.names.get("secret", r.name) for r in found.of_kind(Kind.SECRET)}, source.where
+    last = ctx.store().read(env.name)
+    if last is None:
+        return None
+    names = {r["name"]: r["names"].get("secret", r["name"]) for r in last.plan["resources"]
+             if r["kind"] == Kind.SECRET.value}
+    return names, f"the last deployment of {env.name}"
+
+
+def set_secret(ctx: Context, env_name: str, name: str, value: str, source: Source | None, *,
+               lock_timeout: float = 0.0) -> int:
+    env = ctx.env(env_name)
+    known = declared_secrets(ctx, env, source)
+    physical: str | None = None
+    if known is None:
+        ctx.ui.warn(f"{env.name} was never deployed and no --meta was given: {name!r} is not checked against "
+                    "the app's declared secrets")
+    else:
+        declared, where = known
+        if name not in declared:
+            raise BadInput(f"secret {name!r} is not declared by the app (declared: "
+                           f"{', '.join(sorted(declared)) or 'none'})", where=where)
+        physical = declared[name]
+    ops = operations(env)
+    with ctx.store().lock(env.name, "secret set", timeout=lock_timeout):
+        return ops.set_secret(env, name, physical, value, ctx.options(), ctx.ui)
