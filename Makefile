@@ -21,7 +21,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(LOCAL_STAMP)
 
 quickstart: $(LOCAL_STAMP)
-	printf %s 'https://hooks.slack.com/services/EXAMPLE' | $(BIN)/orchestrator secret set --env local SlackWebhookURL
+	printf %s 'https://hooks.slack.com/services/EXAMPLE' | $(BIN)/orchestrator secret set --env local --meta $(EXAMPLE)/meta.pb SlackWebhookURL
 	$(BIN)/orchestrator deploy --env local --meta $(EXAMPLE)/meta.pb --app-root $(EXAMPLE) --yes
 	$(BIN)/orchestrator verify --env local
 	@echo

@@ -451,17 +451,21 @@ def _emit(state: State, data: bytes, output: Path | None, *, mode: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get("ORCHESTRATOR_DEBUG") == "1"
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or os.environ.get("ORCHESTRATOR_DEBUG") == "1"
+    if not args:
+        args = ["--help"]
     try:
-        cli.main(args=argv, prog_name="orchestrator", standalone_mode=False)
-    except click.exceptions.Abort:
-        _fail("aborted", 1)
+        cli.main(args=args, prog_name="orchestrator", standalone_mode=False)
+        sys.stdout.flush()
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        _reader_went_away()
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         _fail(exc.format_message().replace("\n", " "), 2)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
     except SystemExit:
         raise
     except BaseException as exc:
@@ -474,6 +478,13 @@ def main(argv: list[str] | None = None) -> None:
         _fail(
             f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (rerun with --debug)", 1
         )
+    sys.exit(0)
+
+
+def _reader_went_away() -> NoReturn:
+    """`orchestrator ... | head`: the reader stopped reading; that is not our failure (exit 0, nothing more)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
     sys.exit(0)
 
 
