@@ -3,8 +3,9 @@
 Inputs are `Plan.model_dump(mode="json")` or a DeploymentRecord's `plan`; `old` None is a
 first deploy. A resource whose physical names changed is *replaced* (removed and created
 again); roles that name an environment variable (`env`, `*_env`) are not physical. Env fields
-are compared too, except those whose effect already shows on each resource (`sizing`,
-`overrides` -> `settings`) or that do not affect what is deployed (`path`, `name`).
+are compared too, except those whose effect already shows elsewhere (`sizing`, `overrides` ->
+each resource's `settings`; `env.app` -> the plan's `app`) or that do not affect what is
+deployed (`path`, `name`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from orchestrator.core.model import Kind
 DATA_KINDS = frozenset({Kind.SQL_SERVER, Kind.SQL, Kind.BUCKET, Kind.CACHE, Kind.TOPIC, Kind.SUBSCRIPTION, Kind.SECRET})
 """Kinds whose removal loses data: rows, objects, cached keys, undelivered messages, secret values set by hand."""
 COMPARED_FIELDS = ("spec", "settings", "names")
-IGNORED_ENV_FIELDS = frozenset({"path", "name", "sizing", "overrides"})
+IGNORED_ENV_FIELDS = frozenset({"path", "name", "sizing", "overrides", "app"})
 LIST_ITEM_IDS = ("name", "filename", "id", "bucket")
 """A list whose items all carry one of these keys, uniquely, is compared item by item (`spec.endpoints[ping].path`)."""
 _KIND_ORDER = {kind.value: i for i, kind in enumerate(Kind)}

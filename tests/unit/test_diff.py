@@ -159,7 +159,7 @@ def test_env_settings_are_compared_but_not_the_stack_file_path() -> None:
 
 def test_renaming_the_app_replaces_everything_with_a_physical_name() -> None:
     d = diff(BASE, shop(extra="  orchestrator:app: store\n"))
-    assert FieldChange(path="app", old="shop", new="store") in d.app_changes
+    assert d.app_changes == (FieldChange(path="app", old="shop", new="store"),)
     assert {r.kind for r in d.replaced} >= {"sql", "bucket", "topic", "subscription", "cache"}
     assert all(r.data_loss for r in d.destructive) and d.destructive
 
