@@ -64,7 +64,6 @@ def meta_option_for(*, required: bool, help_text: str) -> Any:
         type=click.Path(path_type=Path, dir_okay=False),
         envvar="ORCHESTRATOR_META",
         required=required,
-        default=None,
         help=help_text,
     )
 
@@ -438,6 +437,30 @@ def graph(state: State, env_name: str, meta: Path, output: Path | None, app_root
     _emit(state, graphing.to_json(rendered.resources).encode(), output, mode=0o644)
 
 
+def _global_flag(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """--stacks, --state-dir and --debug given after the subcommand override the ones before it."""
+    if value in (None, False):
+        return
+    state = ctx.find_object(State)
+    if state is not None:
+        setattr(state, {"stacks": "stacks", "state_dir": "state_dir", "debug": "debug"}[param.name or ""], value)
+
+
+def _accept_global_flags(group: click.Group) -> None:
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_global_flags(command)
+            continue
+        command.params += [
+            click.Option(["--stacks"], type=click.Path(path_type=Path, file_okay=False), default=None,
+                         expose_value=False, callback=_global_flag, help="Same as before the subcommand."),
+            click.Option(["--state-dir", "state_dir"], type=click.Path(path_type=Path, file_okay=False), default=None,
+                         expose_value=False, callback=_global_flag, help="Same as before the subcommand."),
+            click.Option(["--debug"], is_flag=True, default=False, expose_value=False, callback=_global_flag,
+                         help="Same as before the subcommand."),
+        ]
+
+
 def _emit(state: State, data: bytes, output: Path | None, *, mode: int) -> None:
     """A command's document: to `output` (atomically, with `mode`) or to stdout."""
     if output is None:
@@ -496,6 +519,8 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.stderr.flush()
     sys.exit(code)
 
+
+_accept_global_flags(cli)
 
 if __name__ == "__main__":
     main()

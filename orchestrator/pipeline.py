@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
@@ -101,6 +102,22 @@ def check_same_app(last: DeploymentRecord | None, the_plan: Plan) -> None:
         )
 
 
+def diff_document(changes: AppDiff) -> dict[str, Any]:
+    import json
+
+    return json.loads(changes.to_json())
+
+
+@contextmanager
+def locked(ctx: Context, store: Store, env: Env, command: str, timeout: float,
+           force_unlock: bool = False) -> Iterator[None]:
+    """The env's lock in the state store; a lock left by a dead run is taken over, and said so."""
+    with store.lock(env.name, command, timeout=timeout, force_unlock=force_unlock) as lease:
+        if lease.stale is not None:
+            ctx.ui.warn(f"env {env.name}: taking over the lock of a run that is gone ({lease.stale.describe()})")
+        yield
+
+
 def refuse_data_loss(changes: AppDiff, env: Env, allow_destroy: bool) -> None:
     lost = [item.key for item in changes.destructive]
     if lost and not allow_destroy:
@@ -132,7 +149,7 @@ def preview(ctx: Context, env_name: str, source: Source) -> dict[str, Any]:
     target_lines = operations(env).preview(the_plan, opts, ctx.ui)
     for line in target_lines:
         ctx.ui.info(line)
-    return {"env": env.name, "app": the_plan.app, "app_diff": changes.to_dict(), "target": list(target_lines)}
+    return {"env": env.name, "app": the_plan.app, "app_diff": diff_document(changes), "target": list(target_lines)}
 
 
 def deploy(ctx: Context, env_name: str, source: Source, *, yes: bool, allow_destroy: bool,
@@ -146,21 +163,20 @@ def deploy(ctx: Context, env_name: str, source: Source, *, yes: bool, allow_dest
     ops = operations(env)
     opts = ctx.options(meta=source.meta, app_root=source.app_root, yes=yes, allow_destroy=allow_destroy,
                        lock_timeout=lock_timeout, force_unlock=force_unlock)
-    ops.check(the_plan, opts, ctx.ui)
+    checked = ops.check(the_plan, opts, ctx.ui)
     store = ctx.store()
-    with store.lock(env.name, "deploy", timeout=lock_timeout, force_unlock=force_unlock):
+    with locked(ctx, store, env, "deploy", lock_timeout, force_unlock):
         last = store.read(env.name)
         check_same_app(last, the_plan)
         changes = app_diff(last, the_plan)
         refuse_data_loss(changes, env, allow_destroy)
-        drift = [] if changes.empty else None
-        if changes.empty:
-            drift = ops.drift(the_plan, opts, ctx.ui)
-            if not drift:
-                ctx.ui.success(f"env {env.name}: no changes")
-                return {"env": env.name, "app": the_plan.app, "changed": False, "app_diff": changes.to_dict()}
-        ctx.ui.text(diff_text.render(changes, env=env.name))
-        for line in drift or ():
+        drift = ops.drift(the_plan, opts, ctx.ui, checked)
+        if changes.empty and not drift:
+            ctx.ui.success(f"env {env.name}: no changes")
+            return {"env": env.name, "app": the_plan.app, "changed": False, "app_diff": diff_document(changes)}
+        if not changes.empty:
+            ctx.ui.text(diff_text.render(changes, env=env.name))
+        for line in drift:
             ctx.ui.info(f"~ {line}")
         if not yes:
             if not opts.interactive:
@@ -169,10 +185,13 @@ def deploy(ctx: Context, env_name: str, source: Source, *, yes: bool, allow_dest
             if not ctx.ui.confirm(f"Apply these changes to {env.name}?"):
                 ctx.ui.warn(f"deploy cancelled; nothing in {env.name} changed")
                 raise Cancelled()
-        applied = ops.apply(the_plan, replace(opts, yes=True), ctx.ui)
-        record = records.new(the_plan, applied, source_dir=source.app_root)
+        applied = ops.apply(the_plan, replace(opts, yes=True), ctx.ui, checked)
+        record = records.DeploymentRecord.new(
+            the_plan, applied.provisioned, env_vars=applied.env_vars, secret_env=applied.secret_env,
+            files=applied.files, graph=applied.graph, source_dir=source.app_root, secret_values=applied.secret_values,
+        )
         store.write(record)
-    return {"env": env.name, "app": the_plan.app, "changed": True, "app_diff": changes.to_dict(),
+    return {"env": env.name, "app": the_plan.app, "changed": True, "app_diff": diff_document(changes),
             "env_vars": dict(record.env_vars), "files": dict(record.files), "deployed_at": record.deployed_at}
 
 
@@ -188,7 +207,7 @@ def destroy(ctx: Context, env_name: str, *, yes: bool, lock_timeout: float = 0.0
     store = ctx.store()
     if not ops.confirm_destroy(env, opts, ctx.ui):
         raise Cancelled()
-    with store.lock(env.name, "destroy", timeout=lock_timeout, force_unlock=force_unlock):
+    with locked(ctx, store, env, "destroy", lock_timeout, force_unlock):
         destroyed = ops.destroy(env, opts, ctx.ui)
         store.forget(env.name)
     return {"env": env.name, "destroyed": destroyed}
@@ -199,7 +218,7 @@ def refresh(ctx: Context, env_name: str, *, lock_timeout: float = 0.0, force_unl
     ops = operations(env)
     if not hasattr(ops, "refresh"):
         raise BadInput(f"`refresh` is not available for the {env.cloud} target", where=f"env {env.name}")
-    with ctx.store().lock(env.name, "refresh", timeout=lock_timeout, force_unlock=force_unlock):
+    with locked(ctx, ctx.store(), env, "refresh", lock_timeout, force_unlock):
         return ops.refresh(env, ctx.options(lock_timeout=lock_timeout, force_unlock=force_unlock), ctx.ui)
 
 
@@ -217,7 +236,7 @@ def stop(ctx: Context, env_name: str, *, lock_timeout: float = 0.0) -> int:
     ops = operations(env)
     if not hasattr(ops, "stop"):
         raise BadInput(f"`stop` is not available for the {env.cloud} target", where=f"env {env.name}")
-    with ctx.store().lock(env.name, "stop", timeout=lock_timeout):
+    with locked(ctx, ctx.store(), env, "stop", lock_timeout):
         return ops.stop(env, ctx.options(lock_timeout=lock_timeout), ctx.ui)
 
 
@@ -264,5 +283,5 @@ def set_secret(ctx: Context, env_name: str, name: str, value: str, source: Sourc
                            f"{', '.join(sorted(declared)) or 'none'})", where=where)
         physical = declared[name]
     ops = operations(env)
-    with ctx.store().lock(env.name, "secret set", timeout=lock_timeout):
+    with locked(ctx, ctx.store(), env, "secret set", lock_timeout):
         return ops.set_secret(env, name, physical, value, ctx.options(), ctx.ui)

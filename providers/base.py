@@ -19,6 +19,7 @@ from orchestrator.core.model import Kind
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Grant, Plan, PlannedResource
+    from runtime_config.infra import Provisioned
 
 @dataclass(frozen=True)
 class Options:
@@ -41,8 +42,8 @@ class Options:
 class Applied:
     """What a target reports after a deploy; the pipeline turns it into the deployment record."""
 
-    provisioned: Mapping[str, Any]
-    """Provisioned outputs with every secret value redacted."""
+    provisioned: Provisioned
+    """What was provisioned; the record keeps it redacted."""
     env_vars: Mapping[str, str]
     """What the platform sets for an app process (no secret values)."""
     secret_env: Mapping[str, str | None] = field(default_factory=dict)
@@ -50,6 +51,8 @@ class Applied:
     files: Mapping[str, str] = field(default_factory=dict)
     graph: list[dict[str, Any]] | None = None
     """The rendered resource graph (Pulumi targets) or what was created (direct targets)."""
+    secret_values: tuple[str, ...] = ()
+    """Secret values the target knows of; the record is checked to hold none of them."""
 
 
 @dataclass

@@ -597,7 +597,7 @@ def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI,
         written = write_outputs(plan, provisioned, out_dir)
         url = config_upload.upload(written.paths["runtime_config"], bucket=bucket, region=env.region)
         process_env[PATH_VAR] = url
-    return Applied(provisioned=provisioned.redacted(), env_vars=process_env, secret_env=secret_sources(provisioned),
+    return Applied(provisioned=provisioned, env_vars=process_env, secret_env=secret_sources(provisioned),
                    files={role: str(path) for role, path in written.paths.items()}, graph=graph)
 
 

@@ -114,12 +114,12 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
     return _Inputs(state, changes, values, migrations, opts.meta, redis, digest)
 
 
-def check(plan: Plan, opts: Options, ui: UI) -> None:
-    _inputs(plan, opts, ui)
+def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
+    return _inputs(plan, opts, ui)
 
 
-def drift(plan: Plan, opts: Options, ui: UI) -> list[str]:
-    """Why an unchanged plan still needs `apply` (empty when nothing would change)."""
+def drift(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> list[str]:
+    """Why the env needs `apply` beyond the plan's own changes (empty when nothing would change)."""
     inputs = _inputs(plan, opts, ui)
     if inputs.up_to_date(plan):
         return []
@@ -136,7 +136,8 @@ def preview(plan: Plan, opts: Options, ui: UI) -> list[str]:
     return drift(plan, opts, ui) or [f"env {plan.env.name}: the local servers and resources match"]
 
 
-def apply(plan: Plan, opts: Options, ui: UI) -> Applied:
+def apply(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> Applied:
+    """Under the env's lock: the inputs are read again, as another run may have changed them meanwhile."""
     directory = ensure_dir(state_dir(opts.state_root, plan.env.name))
     crashpoint("lock")
     inputs = _inputs(plan, opts, ui)
@@ -144,11 +145,13 @@ def apply(plan: Plan, opts: Options, ui: UI) -> Applied:
         ui.success(f"env {plan.env.name}: no changes")
     else:
         _deploy(plan, ui, inputs)
-    return _applied(plan, State.load(directory))
+    return _applied(State.load(directory), inputs.secrets)
 
 
-def _applied(plan: Plan, state: State) -> Applied:
+def _applied(state: State, secrets: dict[str, str]) -> Applied:
     """What the record keeps: no secret value (the inline runtime config stays in its 0600 file)."""
+    from runtime_config.infra import Provisioned
+
     paths = state.data["outputs"]["paths"]
     env_vars = {k: v for k, v in state.data["outputs"]["env"].items() if k != "ENCORE_RUNTIME_CONFIG"}
     if "runtime_config" in paths:
@@ -158,7 +161,16 @@ def _applied(plan: Plan, state: State) -> Applied:
         {"key": key, "kind": rec.get("kind"), "names": rec.get("names", {}), "status": rec.get("status")}
         for key, rec in sorted(state.resources.items())
     ]
-    return Applied(provisioned=state.data.get("provisioned", {}), env_vars=env_vars, files=dict(paths), graph=created)
+    generated = [state.data.get("service_auth_key", "")] + [
+        rec.get("password", "") for rec in state.resources.values()
+    ]
+    return Applied(
+        provisioned=Provisioned.model_validate(state.data["provisioned"]),
+        env_vars=env_vars,
+        files=dict(paths),
+        graph=created,
+        secret_values=tuple(v for v in [*secrets.values(), *generated] if v),
+    )
 
 
 def _deploy(plan: Plan, ui: UI, inputs: _Inputs) -> None:
