@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.core.model import Bucket
 from providers.base import Context, Deployed
+from providers.local import servers
 from providers.local.session import EMULATOR_KEY, REGION
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ def handle(ctx: Context, res: PlannedResource) -> Deployed:
     assert isinstance(bucket, Bucket)
     s3 = session.aws("s3")
     name = res.names["bucket"]
+    session.record(res.key)["server"] = servers.EMULATOR.name
     if not _exists(s3, name):
         s3.create_bucket(Bucket=name)
     status = s3.get_bucket_versioning(Bucket=name).get("Status")

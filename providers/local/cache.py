@@ -1,4 +1,4 @@
-"""Caches on the local target: the runtime's in-memory Redis, or a real redis-server (see target._redis_server).
+"""Caches on the local target: the runtime's in-memory Redis, or a real redis-server (see servers.needed).
 
 On a real server each cache cluster gets its own database index (0-15, remembered in the
 state); past sixteen clusters they share index 0 and are told apart by their key prefix.
@@ -28,6 +28,7 @@ def handle(ctx: Context, res: PlannedResource) -> Deployed:
     rec = session.record(res.key)
     if "database_index" not in rec:
         rec["database_index"], rec["key_prefix"] = _slot(session, res.key, res.names["key_prefix"])
+        rec["server"] = servers.REDIS.name
         session.save()
     entry: dict[str, Any] = {
         "encore_name": cache.name,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.core.model import DeliveryGuarantee, Subscription, Topic
 from providers.base import Context, Deployed
+from providers.local import servers
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import PlannedResource
@@ -30,7 +31,7 @@ def handle_topic(ctx: Context, res: PlannedResource) -> Deployed:
     assert isinstance(topic, Topic)
     attrs = {"FifoTopic": "true", "ContentBasedDeduplication": "false"} if topic.fifo else {}
     arn = session.aws("sns").create_topic(Name=res.names["topic"], Attributes=attrs)["TopicArn"]
-    session.record(res.key)["arn"] = arn
+    session.record(res.key).update(arn=arn, server=servers.EMULATOR.name)
     entry: dict[str, Any] = {
         "encore_name": topic.name,
         "cloud_name": arn,
@@ -99,7 +100,7 @@ def handle_subscription(ctx: Context, res: PlannedResource) -> Deployed:
             Attributes={"RawMessageDelivery": "false"},
             ReturnSubscriptionArn=True,
         )
-    session.record(res.key).update(url=url, dlq_url=dlq_url)
+    session.record(res.key).update(url=url, dlq_url=dlq_url, server=servers.EMULATOR.name)
     entry = {"topic": sub.topic, "encore_name": sub.name, "cloud_name": url, "topic_cloud_name": topic_arn}
     return Deployed(provisioned={"pubsub": {"provider": "aws", "subscriptions": [entry]}}, grants_target={"*": arn})
 

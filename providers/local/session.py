@@ -6,11 +6,8 @@ port in the state before spawning) and hands out one psycopg executor and boto3 
 
 from __future__ import annotations
 
-import os
-import signal
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -19,6 +16,8 @@ from orchestrator.core.envs import Env
 from orchestrator.core.errors import BadInput
 from orchestrator.ui import UI
 from providers.local import servers
+from providers.local.faults import crashpoint
+from providers.local.servers.postgres import PG_ADMIN
 from providers.local.state import State
 
 REGION = "us-east-1"
@@ -26,15 +25,6 @@ EMULATOR_KEY = "test"
 """The emulator's access key id and secret: fixed dummies, it listens on loopback only."""
 APP_LISTEN = "127.0.0.1:4000"
 """Where `orchestrator run` makes the app listen; the gateways' base URL."""
-
-
-def crashpoint(name: str) -> None:
-    """Fault injection for the crash-safety tests: SIGKILL this process at `name` when
-    ORCHESTRATOR_CRASH_AT matches it (a glob). Points: lock, intent:<key>, done:<key>,
-    removing:<key>, removed:<key>, spawn:<server>, initdb, outputs, saved."""
-    pattern = os.environ.get("ORCHESTRATOR_CRASH_AT")
-    if pattern and fnmatch(name, pattern):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -66,9 +56,10 @@ class Session:
         self.ui = ui
         self.secrets = secrets or {}
         self.migrations = migrations or {}
-        self.pg: PgEndpoint | None = None
-        self.emulator_port: int | None = None
-        self.redis_port: int | None = None
+        url = env.local.postgres_admin_url
+        self._external_pg = external_postgres(url) if url else None
+        self.ports: dict[str, int] = {}
+        """The port of each server started (or found running) for this run."""
         self._executor: Any = None
         self._clients: dict[str, Any] = {}
         self._boto: Any = None
@@ -87,104 +78,44 @@ class Session:
 
     # ---------------------------------------------------------------- servers
 
-    def start(self, *, postgres: bool, emulator: bool, redis: bool) -> list[str]:
+    def start(self, needed: Collection[str]) -> list[str]:
         """Make the needed servers run; returns the names of those it had to start."""
         started: list[str] = []
-        waits: list[Callable[[], None]] = []
         try:
-            if emulator:
-                waits += self._start_emulator(started)
-            if redis:
-                waits += self._start_redis(started)
-            if postgres:
-                waits += self._start_postgres(started)
-            for wait in waits:
-                wait()
+            readies = []
+            for server in servers.ALL:
+                if server.name in needed:
+                    launch = servers.Launch(self.dir, self.env.local, self.state.server(server.name), self.save)
+                    result = server.start(launch)
+                    self.ports[server.name] = result.port
+                    if result.ready is not None:
+                        started.append(server.name)
+                        crashpoint(f"spawn:{server.name}")
+                        readies.append(result.ready)
+            for ready in readies:
+                ready()
         except BaseException:
             servers.stop_all(self.dir, only=started)  # a failed start leaves nothing of its own running
             raise
         return started
 
-    def _spawned(self, name: str, started: list[str]) -> None:
-        started.append(name)
-        crashpoint(f"spawn:{name}")
+    @property
+    def pg(self) -> PgEndpoint | None:
+        if self._external_pg is not None:
+            return self._external_pg
+        port = self.ports.get(servers.POSTGRES.name)
+        if port is None:
+            return None
+        password = self.state.server(servers.POSTGRES.name)["admin_password"]
+        return PgEndpoint(servers.LOOPBACK, port, PG_ADMIN, password, "postgres", embedded=True)
 
-    def _start_emulator(self, started: list[str]) -> list[Callable[[], None]]:
-        directory = self.dir / servers.EMULATOR_DIR
-        running = servers.emulator_running(directory)
-        if running:
-            self.emulator_port = running[1]
-            return []
-        rec = self.state.server("emulator")
-        port = servers.choose_port(self.env.local.emulator_port, rec.get("port"), setting="emulatorPort")
-        rec["port"] = port
-        self.save()
-        proc = servers.start_emulator(directory, port=port)
-        self._spawned("emulator", started)
-        self.emulator_port = port
-        return [lambda: servers.wait_emulator(directory, proc, port)]
+    @property
+    def emulator_port(self) -> int | None:
+        return self.ports.get(servers.EMULATOR.name)
 
-    def _start_redis(self, started: list[str]) -> list[Callable[[], None]]:
-        directory = self.dir / servers.REDIS_DIR
-        rec = self.state.server("redis")
-        if not rec.get("password"):
-            rec["password"] = servers.new_password()
-            self.save()
-        running = servers.redis_running(directory)
-        if running:
-            self.redis_port = running[1]
-            return []
-        binary = servers.redis_binary()
-        port = servers.choose_port(self.env.local.redis_port, rec.get("port"), setting="redisPort")
-        rec["port"] = port
-        self.save()
-        proc = servers.start_redis(directory, port=port, password=rec["password"], binary=binary)
-        self._spawned("redis", started)
-        self.redis_port = port
-        return [lambda: servers.wait_redis(directory, proc, port, rec["password"])]
-
-    def _start_postgres(self, started: list[str]) -> list[Callable[[], None]]:
-        if self.env.local.postgres_admin_url:
-            self.pg = external_postgres(self.env.local.postgres_admin_url)
-            return []
-        account = servers.pg_account()
-        datadir = servers.pg_datadir(self.dir, account)
-        rec = self.state.server("postgres")
-        running = servers.pg_running(datadir)
-        configured = self.env.local.postgres_port
-        if running and configured is not None and running[1] != configured:
-            servers.stop_postgres(datadir)
-            running = None
-        if running:
-            self._set_pg(rec, running[1], datadir)
-            return []
-        picked = servers.pick_pg_bindir(datadir, rec.get("bindir"))
-        bindir = servers.runnable_bindir(picked, account)
-        log = self.dir / "postgres.log"
-        if not (datadir / "PG_VERSION").exists():
-            rec["admin_password"] = servers.new_password()
-            rec["bindir"] = str(picked)
-            self.save()
-            crashpoint("initdb")
-            servers.init_postgres(datadir, bindir, password=rec["admin_password"], account=account, log=log)
-        port = servers.choose_port(configured, rec.get("port"), setting="postgresPort")
-        rec.update(port=port, bindir=str(picked))
-        self.save()
-        proc = servers.start_postgres(
-            datadir, bindir, port=port, account=account, log=log, label=str(self.dir.resolve())
-        )
-        self._spawned("postgres", started)
-        self._set_pg(rec, port, datadir)
-        return [lambda: servers.wait_postgres(datadir, proc, port, log)]
-
-    def _set_pg(self, rec: dict[str, Any], port: int, datadir: Path) -> None:
-        if not rec.get("admin_password"):
-            raise BadInput(
-                "PostgreSQL data exists but the state has no admin password for it (was state.json "
-                "removed?); run `orchestrator destroy` for this env, or restore the state file",
-                where=str(datadir),
-            )
-        self.pg = PgEndpoint(servers.LOOPBACK, port, servers.PG_ADMIN, rec["admin_password"], "postgres", embedded=True)
+    @property
+    def redis_port(self) -> int | None:
+        return self.ports.get(servers.REDIS.name)
 
     @property
     def emulator_url(self) -> str:

@@ -90,6 +90,7 @@ def handle_server(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     pg = session.pg
     assert pg is not None
+    session.record(res.key)["server"] = servers.POSTGRES.name
     sqladmin.close_maintenance_databases(session.executor())  # on an external server too (docs/local-target.md)
     return Deployed(
         provisioned={"sql_servers": [{"name": res.name, "host": pg.address}]}, grants_target={"*": pg.address}
@@ -101,6 +102,7 @@ def handle(ctx: Context, res: PlannedResource) -> Deployed:
     db = res.spec
     assert isinstance(db, Database)
     rec = session.record(res.key)
+    rec["server"] = servers.POSTGRES.name
     if not rec.get("password"):
         rec["password"] = servers.new_password()
         session.save()

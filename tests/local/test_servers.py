@@ -1,4 +1,4 @@
-"""providers/local/servers.py: real PostgreSQL, moto and redis-server processes started in temporary directories."""
+"""providers/local/servers/: real PostgreSQL, moto and redis-server processes started in temporary directories."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import pytest
 
 from orchestrator.core.errors import BadInput, MissingTool
 from providers.local import servers
+from providers.local.servers import emulator, postgres, process
+from providers.local.servers import redis as redis_server
 
 pytestmark = pytest.mark.local
 
@@ -25,7 +27,7 @@ pytestmark = pytest.mark.local
 def base(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
     servers.stop_all(tmp_path, keep_data=False)
-    servers.remove_pg_data(tmp_path)
+    postgres.remove_pg_data(tmp_path)
 
 
 @pytest.fixture
@@ -46,37 +48,37 @@ def uid_of(pid: int) -> int:
 
 def test_choose_port(occupied: int) -> None:
     with pytest.raises(BadInput, match=f"port {occupied} .* in use") as info:
-        servers.choose_port(occupied, None, setting="postgresPort")
+        process.choose_port(occupied, None, setting="postgresPort")
     assert "orchestrator:local.postgresPort" in str(info.value)
-    assert servers.choose_port(None, occupied, setting="x") != occupied
-    free = servers.free_port()
-    assert servers.choose_port(None, free, setting="x") == free
+    assert process.choose_port(None, occupied, setting="x") != occupied
+    free = process.free_port()
+    assert process.choose_port(None, free, setting="x") == free
 
 
 def start_pg(base: Path, bindir: Path | None = None, port: int | None = None) -> tuple[Path, int]:
-    account = servers.pg_account()
-    datadir = servers.pg_datadir(base, account)
-    picked = bindir or servers.pick_pg_bindir(datadir, None)
-    runnable = servers.runnable_bindir(picked, account)
+    account = postgres.pg_account()
+    datadir = postgres.pg_datadir(base, account)
+    picked = bindir or postgres.pick_pg_bindir(datadir, None)
+    runnable = postgres.runnable_bindir(picked, account)
     log = base / "postgres.log"
     if not (datadir / "PG_VERSION").exists():
-        servers.init_postgres(datadir, runnable, password="admin", account=account, log=log)
-    port = port or servers.free_port()
-    proc = servers.start_postgres(datadir, runnable, port=port, account=account, log=log, label=str(base))
-    servers.wait_postgres(datadir, proc, port, log)
+        postgres.init_postgres(datadir, runnable, password="admin", account=account, log=log)
+    port = port or process.free_port()
+    proc = postgres.start_postgres(datadir, runnable, port=port, account=account, log=log, label=str(base))
+    postgres.wait_postgres(datadir, proc, port, log)
     return datadir, port
 
 
 def admin(port: int) -> psycopg.Connection:
     return psycopg.connect(
-        host=servers.LOOPBACK, port=port, user=servers.PG_ADMIN, password="admin", dbname="postgres", autocommit=True
+        host=servers.LOOPBACK, port=port, user=postgres.PG_ADMIN, password="admin", dbname="postgres", autocommit=True
     )
 
 
-@pytest.mark.parametrize("bindir", servers.pg_bindir_candidates(), ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("bindir", postgres.pg_bindir_candidates(), ids=lambda p: p.parent.name)
 def test_postgres_lifecycle_and_data_survive_restart(base: Path, bindir: Path) -> None:
     datadir, port = start_pg(base, bindir)
-    running = servers.pg_running(datadir)
+    running = postgres.pg_running(datadir)
     assert running is not None and running[1] == port
     assert servers.running(base)["postgres"] == running
     with admin(port) as conn:
@@ -84,12 +86,12 @@ def test_postgres_lifecycle_and_data_survive_restart(base: Path, bindir: Path) -
         conn.execute("INSERT INTO kept VALUES ('survives')")
         assert conn.execute("SHOW listen_addresses").fetchone() == ("127.0.0.1",)
     if os.geteuid() == 0:
-        assert uid_of(running[0]) == servers.pg_account().uid  # type: ignore[union-attr]
-        assert (base / servers.PG_DIR).is_symlink() and datadir.is_relative_to(servers.PG_HOME)
+        assert uid_of(running[0]) == postgres.pg_account().uid  # type: ignore[union-attr]
+        assert (base / servers.POSTGRES.name).is_symlink() and datadir.is_relative_to(postgres.PG_HOME)
     with pytest.raises(psycopg.OperationalError):
-        psycopg.connect(host=servers.LOOPBACK, port=port, user=servers.PG_ADMIN, password="wrong", dbname="postgres")
+        psycopg.connect(host=servers.LOOPBACK, port=port, user=postgres.PG_ADMIN, password="wrong", dbname="postgres")
     assert servers.stop_all(base) == ["postgres"]
-    assert servers.pg_running(datadir) is None
+    assert postgres.pg_running(datadir) is None
     assert servers.stop_all(base) == []  # idempotent
     _, port2 = start_pg(base, bindir, port)
     with admin(port2) as conn:
@@ -102,8 +104,8 @@ def test_postgres_port_in_use_is_bad_input(base: Path, occupied: int) -> None:
 
 
 def test_half_made_cluster_is_redone(base: Path) -> None:
-    account = servers.pg_account()
-    datadir = servers.pg_datadir(base, account)
+    account = postgres.pg_account()
+    datadir = postgres.pg_datadir(base, account)
     leftover = datadir.with_name(datadir.name + ".init")
     leftover.mkdir(parents=True)
     (leftover / "junk").write_text("from a killed initdb")
@@ -114,32 +116,32 @@ def test_half_made_cluster_is_redone(base: Path) -> None:
 
 
 def test_pick_bindir_matches_the_cluster_version(tmp_path: Path) -> None:
-    candidates = servers.pg_bindir_candidates()
-    majors = {servers.pg_major(b): b for b in candidates}
+    candidates = postgres.pg_bindir_candidates()
+    majors = {postgres.pg_major(b): b for b in candidates}
     for major, bindir in majors.items():
         (tmp_path / "PG_VERSION").write_text(major + "\n")
-        assert servers.pg_major(servers.pick_pg_bindir(tmp_path, None)) == major
-        assert servers.pick_pg_bindir(tmp_path, str(bindir)) == bindir
+        assert postgres.pg_major(postgres.pick_pg_bindir(tmp_path, None)) == major
+        assert postgres.pick_pg_bindir(tmp_path, str(bindir)) == bindir
     (tmp_path / "PG_VERSION").write_text("9\n")
     with pytest.raises(MissingTool, match="needs PostgreSQL 9"):
-        servers.pick_pg_bindir(tmp_path, None)
+        postgres.pick_pg_bindir(tmp_path, None)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the unprivileged PostgreSQL user exists only when running as root")
 def test_private_binaries_are_copied_for_the_unprivileged_user(tmp_path: Path) -> None:
-    source = next(iter(servers.pgserver_bindirs()), None)
+    source = next(iter(postgres.pgserver_bindirs()), None)
     if source is None or not source.exists():
         pytest.skip("pgserver is not installed")
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
     shutil.copytree(source.parent, private / "pginstall", symlinks=True)
     os.chmod(private, 0o700)
-    account = servers.pg_account()
+    account = postgres.pg_account()
     assert account is not None
-    runnable = servers.runnable_bindir(private / "pginstall" / "bin", account)
+    runnable = postgres.runnable_bindir(private / "pginstall" / "bin", account)
     try:
-        assert runnable.is_relative_to(servers.PG_HOME)
-        assert servers.runnable_bindir(private / "pginstall" / "bin", account) == runnable  # reused
+        assert runnable.is_relative_to(postgres.PG_HOME)
+        assert postgres.runnable_bindir(private / "pginstall" / "bin", account) == runnable  # reused
         out = subprocess.run([str(runnable / "postgres"), "--version"], user=account.uid, capture_output=True)
         assert out.returncode == 0
     finally:
@@ -147,52 +149,52 @@ def test_private_binaries_are_copied_for_the_unprivileged_user(tmp_path: Path) -
 
 
 def test_emulator_lifecycle(base: Path) -> None:
-    directory = base / servers.EMULATOR_DIR
-    port = servers.free_port()
-    proc = servers.start_emulator(directory, port=port)
-    servers.wait_emulator(directory, proc, port)
-    running = servers.emulator_running(directory)
+    directory = base / servers.EMULATOR.name
+    port = process.free_port()
+    proc = emulator.start_emulator(directory, port=port)
+    emulator.wait_emulator(directory, proc, port)
+    running = emulator.emulator_running(directory)
     assert running is not None and running[1] == port
-    assert servers.emulator_answers(port)
+    assert emulator.emulator_answers(port)
     assert servers.stop_all(base) == ["emulator"]
-    assert servers.emulator_running(directory) is None
-    assert not servers.emulator_answers(port)
+    assert emulator.emulator_running(directory) is None
+    assert not emulator.emulator_answers(port)
 
 
 def test_stale_pid_files_are_not_running(base: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (base / servers.EMULATOR_DIR).mkdir()
-    (base / servers.EMULATOR_DIR / "emulator.pid").write_text(f"{dead.pid} 1234")
-    assert servers.emulator_running(base / servers.EMULATOR_DIR) is None
-    (base / servers.EMULATOR_DIR / "emulator.pid").write_text(f"{os.getpid()} 1234")  # alive, but not an emulator
-    assert servers.emulator_running(base / servers.EMULATOR_DIR) is None
+    (base / servers.EMULATOR.name).mkdir()
+    (base / servers.EMULATOR.name / "emulator.pid").write_text(f"{dead.pid} 1234")
+    assert emulator.emulator_running(base / servers.EMULATOR.name) is None
+    (base / servers.EMULATOR.name / "emulator.pid").write_text(f"{os.getpid()} 1234")  # alive, but not an emulator
+    assert emulator.emulator_running(base / servers.EMULATOR.name) is None
 
 
 def test_emulator_port_in_use(base: Path, occupied: int) -> None:
-    directory = base / servers.EMULATOR_DIR
-    proc = servers.start_emulator(directory, port=occupied)
+    directory = base / servers.EMULATOR.name
+    proc = emulator.start_emulator(directory, port=occupied)
     with pytest.raises(BadInput, match=f"port {occupied}"):
-        servers.wait_emulator(directory, proc, occupied)
+        emulator.wait_emulator(directory, proc, occupied)
 
 
 def test_redis_lifecycle_keeps_data(base: Path) -> None:
     import redis
 
-    directory = base / servers.REDIS_DIR
-    port = servers.free_port()
-    binary = servers.redis_binary()
-    proc = servers.start_redis(directory, port=port, password="s3cret", binary=binary)
-    servers.wait_redis(directory, proc, port, "s3cret")
+    directory = base / servers.REDIS.name
+    port = process.free_port()
+    binary = redis_server.redis_binary()
+    proc = redis_server.start_redis(directory, port=port, password="s3cret", binary=binary)
+    redis_server.wait_redis(directory, proc, port, "s3cret")
     assert stat.S_IMODE((directory / "redis.conf").stat().st_mode) == 0o600
     assert b"s3cret" not in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
     client = redis.Redis(host=servers.LOOPBACK, port=port, password="s3cret", db=3)
     client.set("k", "v")
     client.close()
-    assert not servers.redis_answers(port, "wrong")
+    assert not redis_server.redis_answers(port, "wrong")
     assert servers.stop_all(base) == ["redis"]
-    proc = servers.start_redis(directory, port=port, password="s3cret", binary=binary)
-    servers.wait_redis(directory, proc, port, "s3cret")
+    proc = redis_server.start_redis(directory, port=port, password="s3cret", binary=binary)
+    redis_server.wait_redis(directory, proc, port, "s3cret")
     client = redis.Redis(host=servers.LOOPBACK, port=port, password="s3cret", db=3)
     assert client.get("k") == b"v"
     client.close()
@@ -205,5 +207,5 @@ def test_terminate_kills_what_ignores_sigterm(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", script, "marker-xyz"], stdout=subprocess.PIPE)
     assert proc.stdout is not None and proc.stdout.readline() == b"up\n"
     started = time.monotonic()
-    servers.terminate([(proc.pid, "marker-xyz", servers.REDIS_STOP)], timeout=0.5)
+    process.terminate([(proc.pid, "marker-xyz", redis_server.REDIS_STOP)], timeout=0.5)
     assert proc.poll() is not None and time.monotonic() - started < 5

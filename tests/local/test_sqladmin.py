@@ -13,6 +13,7 @@ from standalone_postgres import standalone_postgres
 from orchestrator.core.errors import BadInput
 from providers import sqladmin
 from providers.local import servers
+from providers.local.servers import postgres
 from providers.local.session import PgEndpoint
 from providers.local.sql import PgExecutor
 from providers.sqladmin import MigrationFile
@@ -25,7 +26,7 @@ ADMIN_PASSWORD = "admin-pw"
 @pytest.fixture(scope="module")
 def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgEndpoint]:
     with standalone_postgres(tmp_path_factory.mktemp("sqladmin"), password=ADMIN_PASSWORD) as port:
-        yield PgEndpoint(servers.LOOPBACK, port, servers.PG_ADMIN, ADMIN_PASSWORD, "postgres", embedded=True)
+        yield PgEndpoint(servers.LOOPBACK, port, postgres.PG_ADMIN, ADMIN_PASSWORD, "postgres", embedded=True)
 
 
 @pytest.fixture

@@ -126,22 +126,23 @@ def test_without_app_root_the_program_warns() -> None:
 @pytest.fixture(scope="module")
 def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from providers.local import servers
+    from providers.local.servers import postgres, process
     from providers.local.session import PgEndpoint
 
     base = tmp_path_factory.mktemp("aws-sqldb")
-    account = servers.pg_account()
-    datadir = servers.pg_datadir(base, account)
-    bindir = servers.runnable_bindir(servers.pick_pg_bindir(datadir, None), account)
+    account = postgres.pg_account()
+    datadir = postgres.pg_datadir(base, account)
+    bindir = postgres.runnable_bindir(postgres.pick_pg_bindir(datadir, None), account)
     log = base / "postgres.log"
-    servers.init_postgres(datadir, bindir, password="admin-pw", account=account, log=log)
-    port = servers.free_port()
-    proc = servers.start_postgres(datadir, bindir, port=port, account=account, log=log, label=str(base))
+    postgres.init_postgres(datadir, bindir, password="admin-pw", account=account, log=log)
+    port = process.free_port()
+    proc = postgres.start_postgres(datadir, bindir, port=port, account=account, log=log, label=str(base))
     try:
-        servers.wait_postgres(datadir, proc, port, log)
-        yield PgEndpoint(servers.LOOPBACK, port, servers.PG_ADMIN, "admin-pw", "postgres", embedded=True)
+        postgres.wait_postgres(datadir, proc, port, log)
+        yield PgEndpoint(servers.LOOPBACK, port, postgres.PG_ADMIN, "admin-pw", "postgres", embedded=True)
     finally:
-        servers.stop_postgres(datadir)
-        servers.remove_pg_data(base)
+        postgres.stop_postgres(datadir)
+        postgres.remove_pg_data(base)
 
 
 @pytest.mark.local

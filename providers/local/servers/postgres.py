@@ -1,0 +1,367 @@
+"""The local target's PostgreSQL: binaries (system or the pgserver wheel's), the cluster, the postmaster.
+
+As root, PostgreSQL runs as the unprivileged system user `orchestrator-pg`, its cluster under
+PG_HOME (linked from the env's state directory). The postmaster's `postmaster.pid` tells any
+later run that it serves the cluster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hashlib
+import importlib.util
+import os
+import pwd
+import re
+import shutil
+import signal
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from orchestrator.core.errors import BadInput, MissingTool
+from orchestrator.core.model import Kind
+from providers.local.faults import crashpoint
+from providers.local.servers.process import (
+    Account,
+    Launch,
+    Running,
+    ServerFailed,
+    Started,
+    choose_port,
+    new_password,
+    pid_alive,
+    run_as,
+    spawn,
+    terminate,
+    wait_until,
+)
+
+NAME = "postgres"
+PG_SYSTEM_USER = "orchestrator-pg"
+PG_ADMIN = "orchestrator"
+PG_MARKER = "postgres"
+PG_FAST_SHUTDOWN = signal.SIGINT
+"""Checkpoint and exit, cutting clients: data kept."""
+PG_IMMEDIATE_SHUTDOWN = signal.SIGQUIT
+"""Exit at once (crash recovery on the next start): for data about to be deleted."""
+PG_HOME = Path("/var/lib/orchestrator-pg")
+"""As root, clusters live here (each linked from its state directory) so that the unprivileged user
+reaches them whatever the permissions of the state directory's parents."""
+
+
+def pg_account() -> Account | None:
+    """When running as root: the `orchestrator-pg` system user, created if missing. None otherwise."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        entry = _create_system_user(PG_SYSTEM_USER)
+    return Account(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+
+def _create_system_user(name: str) -> pwd.struct_passwd:
+    nologin = next((p for p in ("/usr/sbin/nologin", "/sbin/nologin") if os.path.exists(p)), "/bin/false")
+    commands = [
+        [
+            "useradd",
+            "--system",
+            "--user-group",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            nologin,
+            name,
+        ],
+        ["adduser", "-S", "-D", "-H", "-h", "/nonexistent", "-s", nologin, name],  # busybox (Alpine)
+    ]
+    errors = []
+    for cmd in commands:
+        if shutil.which(cmd[0]) is None:
+            continue
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)  # created, or created concurrently by another run
+        errors.append(f"{cmd[0]}: {result.stderr.strip() or result.returncode}")
+    raise MissingTool(
+        f"running as root, PostgreSQL needs an unprivileged user {name!r} and it could not be created "
+        f"({'; '.join(errors) or 'no useradd or adduser'}); create it, or run as a normal user",
+        where="local postgres",
+    )
+
+
+def pg_datadir(base: Path, account: Account | None) -> Path:
+    """The cluster directory of the environment at `base`: `<base>/postgres`, which as root is a link to a
+    directory under PG_HOME."""
+    link = base / NAME
+    if account is None or (link.exists() and not link.is_symlink()):
+        return link
+    if link.is_symlink():
+        return Path(os.readlink(link))
+    PG_HOME.mkdir(mode=0o711, parents=True, exist_ok=True)
+    real = PG_HOME / f"{base.name}-{hashlib.sha256(str(base.resolve()).encode()).hexdigest()[:16]}"
+    link.symlink_to(real, target_is_directory=True)
+    return real
+
+
+def remove_pg_data(base: Path) -> None:
+    link = base / NAME
+    if link.is_symlink():
+        real = Path(os.readlink(link))
+        for path in (real, real.with_name(real.name + ".init")):
+            shutil.rmtree(path, ignore_errors=True)
+        link.unlink()
+    else:
+        shutil.rmtree(link, ignore_errors=True)
+
+
+def pg_bindir_candidates() -> list[Path]:
+    """System PostgreSQL first (pg_config, then /usr/lib/postgresql/*/bin newest first), then pgserver's."""
+    found: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10).stdout.strip()
+            if out:
+                found.append(Path(out))
+    versions = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: _version_key(Path(p).parent.name), reverse=True
+    )
+    found += [Path(p) for p in versions]
+    found += pgserver_bindirs()
+    unique: list[Path] = []
+    for path in found:
+        if (path / "postgres").is_file() and (path / "initdb").is_file() and path not in unique:
+            unique.append(path)
+    return unique
+
+
+def pgserver_bindirs() -> list[Path]:
+    spec = importlib.util.find_spec("pgserver")
+    if not spec or not spec.submodule_search_locations:
+        return []
+    return [Path(loc) / "pginstall" / "bin" for loc in spec.submodule_search_locations]
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", text)) or (0,)
+
+
+def pg_major(bindir: Path) -> str:
+    out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=10).stdout
+    match = re.search(r"(\d+)(?:\.\d+)?", out)
+    if not match:
+        raise MissingTool(f"cannot tell the version of {bindir / 'postgres'}", where="local postgres")
+    return match.group(1)
+
+
+def pick_pg_bindir(datadir: Path, remembered: str | None) -> Path:
+    """The remembered binaries when still there, else the first candidate able to run `datadir`."""
+    wanted = (datadir / "PG_VERSION").read_text().strip() if (datadir / "PG_VERSION").exists() else None
+    candidates = pg_bindir_candidates()
+    if remembered and Path(remembered) in candidates:
+        candidates.insert(0, candidates.pop(candidates.index(Path(remembered))))
+    for bindir in candidates:
+        if wanted is None or pg_major(bindir) == wanted:
+            return bindir
+    if wanted:
+        raise MissingTool(
+            f"the data in {datadir} needs PostgreSQL {wanted}, which is not installed", where="local postgres"
+        )
+    raise MissingTool(
+        "no PostgreSQL binaries: install the local extra (pip install 'encore-orchestrator[local]', which brings "
+        "pgserver) or a system PostgreSQL",
+        where="local postgres",
+    )
+
+
+def runnable_bindir(bindir: Path, account: Account | None) -> Path:
+    """`bindir`, or when `account` cannot run it (binaries inside a private directory, e.g. a venv under
+    /root), a copy of its installation under PG_HOME."""
+    if account is None or _runs_as(bindir, account):
+        return bindir
+    install = bindir.parent
+    copy = PG_HOME / f"pginstall-{hashlib.sha256(str(install).encode()).hexdigest()[:12]}"
+    if not _runs_as(copy / "bin", account):
+        shutil.rmtree(copy, ignore_errors=True)
+        PG_HOME.mkdir(mode=0o711, parents=True, exist_ok=True)
+        staging = copy.with_name(copy.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(install, staging, symlinks=True)
+        for root, dirs, files in os.walk(staging):
+            for name in [root, *(os.path.join(root, d) for d in dirs)]:
+                os.chmod(name, 0o755)
+            for name in files:
+                path = os.path.join(root, name)
+                if not os.path.islink(path):
+                    os.chmod(path, os.stat(path).st_mode | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(staging, copy)
+    return copy / "bin"
+
+
+def _runs_as(bindir: Path, account: Account) -> bool:
+    try:
+        result = subprocess.run(
+            [str(bindir / "postgres"), "--version"],
+            capture_output=True,
+            timeout=10,
+            user=account.uid,
+            group=account.gid,
+            extra_groups=[],
+            cwd="/",
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0
+
+
+def pg_running(datadir: Path) -> Running | None:
+    """(pid, port) of the postmaster serving `datadir`, from its postmaster.pid."""
+    try:
+        lines = (datadir / "postmaster.pid").read_text().splitlines()
+        pid, port = int(lines[0]), int(lines[3])
+    except (OSError, ValueError, IndexError):
+        return None
+    return Running(pid, port) if pid_alive(pid, PG_MARKER) else None
+
+
+def _pg_ready(datadir: Path) -> bool:
+    try:
+        lines = (datadir / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) >= 8 and lines[7].strip() == "ready"
+
+
+def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Account | None, log: Path) -> None:
+    """initdb into `<datadir>.init`, then rename: a run killed half-way leaves no half-made cluster."""
+    tmp = datadir.with_name(datadir.name + ".init")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(mode=0o700)
+    pwfile = tmp.with_name(datadir.name + ".pw")
+    pwfile.unlink(missing_ok=True)
+    fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password + "\n")
+    if account:
+        os.chown(tmp, account.uid, account.gid)
+        os.chown(pwfile, account.uid, account.gid)
+    try:
+        result = subprocess.run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(tmp),
+                "-U",
+                PG_ADMIN,
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=_pg_env(),
+            cwd="/",
+            **run_as(account),
+        )
+    finally:
+        pwfile.unlink(missing_ok=True)
+    if result.returncode != 0:
+        with open(log, "a") as fh:
+            fh.write(result.stdout + result.stderr)
+        last = (result.stderr.strip() or result.stdout.strip() or f"exit {result.returncode}").splitlines()[-1]
+        raise ServerFailed(f"initdb failed: {last}", where=str(log))
+    with open(tmp / "postgresql.auto.conf", "a") as fh:
+        fh.write(
+            "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\npassword_encryption = 'scram-sha-256'\n"
+        )
+    os.replace(tmp, datadir)
+
+
+def _pg_env() -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C"}
+
+
+def start_postgres(
+    datadir: Path, bindir: Path, *, port: int, account: Account | None, log: Path, label: str
+) -> subprocess.Popen[bytes]:
+    """Start the postmaster; `label` (the state directory) goes into its command line to tell whose it is."""
+    if account and datadir.stat().st_uid != account.uid:
+        for root, dirs, files in os.walk(datadir):
+            for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+                os.lchown(name, account.uid, account.gid)
+    (datadir / "postmaster.pid").unlink(missing_ok=True)  # stale: pg_running said no server has it
+    argv = [str(bindir / "postgres"), "-D", str(datadir), "-p", str(port), "-c", f"orchestrator.state={label}"]
+    return spawn(argv, log=log, env=_pg_env(), account=account, cwd=datadir)
+
+
+def wait_postgres(datadir: Path, proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    wait_until(lambda: _pg_ready(datadir), what="PostgreSQL", log=log, proc=proc, port=port)
+
+
+def stop_postgres(datadir: Path) -> None:
+    running = pg_running(datadir)
+    if running:
+        terminate([(running.pid, PG_MARKER, PG_FAST_SHUTDOWN)])
+
+
+class PostgresServer:
+    name = NAME
+    kinds = frozenset({Kind.SQL_SERVER, Kind.SQL})
+    marker = PG_MARKER
+
+    def pid_file(self, base: Path) -> Path:
+        return base / NAME / "postmaster.pid"
+
+    def running(self, base: Path) -> Running | None:
+        return pg_running(base / NAME)
+
+    def stop_signal(self, *, keep_data: bool) -> signal.Signals:
+        return PG_FAST_SHUTDOWN if keep_data else PG_IMMEDIATE_SHUTDOWN
+
+    def start(self, launch: Launch) -> Started:
+        """Run the env's cluster (made first when missing) on the configured, else the remembered, else a free port."""
+        account = pg_account()
+        datadir = pg_datadir(launch.base, account)
+        rec = launch.record
+        configured = launch.settings.postgres_port
+        running = pg_running(datadir)
+        if running and configured is not None and running.port != configured:
+            stop_postgres(datadir)
+            running = None
+        if running:
+            _check_admin_password(rec, datadir)
+            return Started(running.port, ready=None)
+        picked = pick_pg_bindir(datadir, rec.get("bindir"))
+        bindir = runnable_bindir(picked, account)
+        log = launch.base / "postgres.log"
+        if not (datadir / "PG_VERSION").exists():
+            rec["admin_password"] = new_password()
+            rec["bindir"] = str(picked)
+            launch.save()
+            crashpoint("initdb")
+            init_postgres(datadir, bindir, password=rec["admin_password"], account=account, log=log)
+        _check_admin_password(rec, datadir)
+        port = choose_port(configured, rec.get("port"), setting="postgresPort")
+        rec.update(port=port, bindir=str(picked))
+        launch.save()
+        label = str(launch.base.resolve())
+        proc = start_postgres(datadir, bindir, port=port, account=account, log=log, label=label)
+        return Started(port, ready=lambda: wait_postgres(datadir, proc, port, log))
+
+
+def _check_admin_password(rec: dict[str, Any], datadir: Path) -> None:
+    if not rec.get("admin_password"):
+        raise BadInput(
+            "PostgreSQL data exists but the state has no admin password for it (was state.json "
+            "removed?); run `orchestrator destroy` for this env, or restore the state file",
+            where=str(datadir),
+        )

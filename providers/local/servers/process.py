@@ -1,0 +1,209 @@
+"""What every detached server of the local target shares: ports, pid checks, spawning, stopping, waiting.
+
+A server runs detached from the CLI (its own session) on 127.0.0.1 and leaves a pid file in its
+directory, so any later run finds it; a pid counts only while its process's command line still
+carries the server's marker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from orchestrator.core.errors import BadInput, OrchestratorError
+
+if TYPE_CHECKING:
+    from orchestrator.core.envs import LocalSettings
+
+LOOPBACK = "127.0.0.1"
+READY_TIMEOUT = 30.0
+
+
+class ServerFailed(OrchestratorError):
+    """A server did not start; the message carries the last line of its log."""
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def choose_port(configured: int | None, remembered: int | None, *, setting: str) -> int:
+    """The configured port (a BadInput when taken), else the remembered one when still free, else a free one."""
+    if configured is not None:
+        if not port_free(configured):
+            raise BadInput(f"port {configured} on {LOOPBACK} is in use", where=f"orchestrator:local.{setting}")
+        return configured
+    if remembered is not None and port_free(remembered):
+        return remembered
+    return free_port()
+
+
+def pid_alive(pid: int, marker: str) -> bool:
+    """Whether `pid` runs and (where /proc tells) is a live process whose command line contains `marker`."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    proc = Path(f"/proc/{pid}")
+    if not proc.exists():
+        return sys.platform != "linux"
+    try:
+        if proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            _reap(pid)
+            return False
+        return marker.encode() in proc.joinpath("cmdline").read_bytes()
+    except (OSError, IndexError):
+        return False
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def terminate(targets: list[tuple[int, str, signal.Signals]], *, timeout: float = 20.0) -> None:
+    """Signal every (pid, marker, signal) at once, wait for all to exit, SIGKILL those left after `timeout`."""
+    live = [(pid, marker) for pid, marker, sig in targets if pid_alive(pid, marker) and _signal(pid, sig)]
+    deadline = time.monotonic() + timeout
+    killed = False
+    while live:
+        live = [(pid, marker) for pid, marker in live if pid_alive(pid, marker)]
+        if live and not killed and time.monotonic() > deadline:
+            for pid, _ in live:
+                _signal(pid, signal.SIGKILL)
+            killed = True
+        time.sleep(0.01)
+
+
+def _signal(pid: int, sig: signal.Signals) -> bool:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Account:
+    """The unprivileged system user PostgreSQL runs as when we are root."""
+
+    name: str
+    uid: int
+    gid: int
+
+
+def spawn(
+    argv: list[str],
+    *,
+    log: Path,
+    env: dict[str, str] | None = None,
+    account: Account | None = None,
+    cwd: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a server in its own session, output appended to `log`, surviving this process."""
+    with open(log, "ab") as out:
+        return subprocess.Popen[bytes](
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+            cwd=cwd,
+            close_fds=True,
+            **run_as(account),
+        )
+
+
+def wait_until(
+    check,
+    *,
+    what: str,
+    log: Path,
+    timeout: float = READY_TIMEOUT,
+    proc: subprocess.Popen[bytes] | None = None,
+    port: int | None = None,
+) -> None:
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while not check():
+        if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+            _failed(what, log, port)
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.1)
+
+
+def _failed(what: str, log: Path, port: int | None) -> None:
+    lines = [ln.strip() for ln in _tail(log).splitlines() if ln.strip()]
+    text = " ".join(lines)
+    if port is not None and re.search(r"in use|could not bind|Address already|bind: ", text, re.IGNORECASE):
+        raise BadInput(f"{what} could not listen: port {port} on {LOOPBACK} is in use", where=str(log))
+    raise ServerFailed(f"{what} did not start: {lines[-1] if lines else 'no output'}", where=str(log))
+
+
+def _tail(path: Path, size: int = 4000) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(fh.tell() - size, 0))
+            return fh.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def run_as(account: Account | None) -> dict[str, Any]:
+    """subprocess keyword arguments running a child as `account` (no change when None)."""
+    return {"user": account.uid, "group": account.gid, "extra_groups": []} if account else {}
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Running(NamedTuple):
+    pid: int
+    port: int
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What starting one server of an env needs."""
+
+    base: Path
+    """The env's state directory."""
+    settings: LocalSettings
+    record: dict[str, Any]
+    """The server's entry in the state (its port, passwords), written to disk by `save`."""
+    save: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Started:
+    port: int
+    ready: Callable[[], None] | None
+    """Waits until the server it spawned serves; None when the server was running already."""
