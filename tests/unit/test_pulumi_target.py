@@ -564,7 +564,7 @@ def test_a_blocking_policy_violation_is_exit_4_before_any_engine_call(
 ) -> None:
     from orchestrator import policy
 
-    def violating(resources: Any, env_type: Any) -> list[policy.Violation]:
+    def violating(resources: Any, env_type: Any, rules: Any) -> list[policy.Violation]:
         return [policy.Violation("R-S3-04", "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b", "no TLS-only policy"),
                 policy.Violation("R-SEC-01", "urn:pulumi:dev::p::aws:secretsmanager/secret:Secret::s", "no CMK",
                                  advisory=True)]

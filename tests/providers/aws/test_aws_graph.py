@@ -20,10 +20,10 @@ from awsgraph import (
     synth_render,
 )
 
-from orchestrator import policy
 from orchestrator.core import naming
 from orchestrator.core.model import Kind
 from orchestrator.engine import graph
+from providers.aws import policy
 
 CANARY = "canary-Zq7pW3xR9sT2vB8n"
 
