@@ -15,7 +15,7 @@ from awsgraph import ENV_TYPES, FIXTURE_NAMES, fixture_plan, fixture_render, of_
 from orchestrator.core import naming
 from orchestrator.core.model import Kind, Language
 from orchestrator.core.plan import Plan
-from orchestrator.engine import graph
+from providers.aws import mocks
 
 GET_SECRET = {"secretsmanager:GetSecretValue"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
@@ -37,7 +37,7 @@ def _secret(name: str) -> str:
 
 
 def expected(plan: Plan, service: str) -> dict[str, set[str]]:
-    region, account = plan.env.region, graph.ACCOUNT
+    region, account = plan.env.region, mocks.ACCOUNT
     need: dict[str, set[str]] = {}
     for g in plan.grants_for(service):
         kind = g.resource.partition(":")[0]

@@ -12,14 +12,14 @@ from awsgraph import FIXTURE_NAMES, FIXTURES, fixture_plan, fixture_render, rend
 from orchestrator.core import appmeta, envs, naming
 from orchestrator.core.model import App, Kind, Topic
 from orchestrator.core.plan import Plan, build
-from orchestrator.engine import graph
+from providers.aws import mocks
 from runtime_config.build import build as build_config
 from runtime_config.infra import Provisioned
 from runtime_config.infra_json import build_infra_json
 from runtime_config.schema import infra_pb2
 
 REGION = "eu-west-1"
-ACCOUNT = graph.ACCOUNT
+ACCOUNT = mocks.ACCOUNT
 SNS_ARN = re.compile(rf"^arn:aws:sns:{REGION}:{ACCOUNT}:[A-Za-z0-9_-]+(\.fifo)?$")
 SQS_URL = re.compile(rf"^https://sqs\.{REGION}\.amazonaws\.com/{ACCOUNT}/[A-Za-z0-9_-]+(\.fifo)?$")
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBmock\n-----END CERTIFICATE-----\n"
