@@ -1,7 +1,7 @@
 """For every service of every fixture (and synthetic apps): its IAM statements are exactly what its grants need.
 
 The expected side is written from the baseline (§4.2) and runtime-expectations §6.2/§7 here,
-independently of providers/aws/settings.py, and the ARNs from the plan's physical names.
+independently of providers/aws/args.py, and the ARNs from the plan's physical names.
 """
 
 from __future__ import annotations
