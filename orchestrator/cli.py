@@ -35,9 +35,9 @@ class State:
         return UI()
 
     def env(self, name: str) -> Env:
-        from orchestrator.core import envs
+        from orchestrator import stacks
 
-        return envs.load(self.stacks, name)
+        return stacks.load(self.stacks, name)
 
     def options(self, **kw: Any) -> Options:
         from orchestrator.targets import Options
@@ -210,9 +210,10 @@ def env() -> None:
 @pass_state
 def env_list(state: State, fmt: str) -> None:
     """List environments with their cloud and type."""
+    from orchestrator import stacks
     from orchestrator.core import envs
 
-    loaded = [envs.load(state.stacks, name) for name in envs.list_envs(state.stacks)]
+    loaded = [stacks.load(state.stacks, name) for name in envs.list_envs(state.stacks)]
     if fmt == "json":
         state.ui.document(
             [{"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region} for e in loaded]

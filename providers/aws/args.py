@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from orchestrator.core import naming
-from orchestrator.core.envs import AwsSettings, Env, Sizing
+from orchestrator.core.envs import Env, Sizing
 from orchestrator.core.errors import BadInput, Unsupported
 from orchestrator.core.model import BucketOp, Kind, Subscription, Topic
+from providers.aws.settings import Settings
 
 if TYPE_CHECKING:
     from pulumi_aws.elasticache import ParameterGroupParameterArgsDict as CacheParameter
@@ -157,7 +158,7 @@ def default_tags(app: str, env: Env, created: str) -> dict[str, str]:
 # ---- network ----------------------------------------------------------------------------------------------------
 
 
-def existing_network(aws: AwsSettings, where: str) -> tuple[str, tuple[str, ...]] | None:
+def existing_network(aws: Settings, where: str) -> tuple[str, tuple[str, ...]] | None:
     """(vpc id, private subnet ids) when the stack file names an existing network, else None (we build one)."""
     if aws.vpc_id is None:
         if aws.private_subnet_ids:
@@ -168,7 +169,7 @@ def existing_network(aws: AwsSettings, where: str) -> tuple[str, tuple[str, ...]
     return aws.vpc_id, aws.private_subnet_ids
 
 
-def zones(aws: AwsSettings, available: Iterable[str]) -> tuple[str, str]:
+def zones(aws: Settings, available: Iterable[str]) -> tuple[str, str]:
     names = list(aws.availability_zones) or sorted(available)
     if len(names) < 2:
         raise BadInput("the region needs two availability zones (orchestrator:aws.availabilityZones)")
@@ -189,7 +190,7 @@ def sql_parameters() -> list[SqlParameter]:
     ]
 
 
-def sql_cluster_args(identifier: str, sizing: Sizing, aws: AwsSettings) -> SqlClusterArgs:
+def sql_cluster_args(identifier: str, sizing: Sizing, aws: Settings) -> SqlClusterArgs:
     args: SqlClusterArgs = {
         "cluster_identifier": identifier,
         "engine": AURORA_ENGINE,
@@ -218,7 +219,7 @@ def sql_cluster_args(identifier: str, sizing: Sizing, aws: AwsSettings) -> SqlCl
     return args
 
 
-def sql_instance_args(identifier: str, index: int, sizing: Sizing, aws: AwsSettings) -> SqlInstanceArgs:
+def sql_instance_args(identifier: str, index: int, sizing: Sizing, aws: Settings) -> SqlInstanceArgs:
     return {
         "identifier": naming.make("aws.rds", identifier, str(index + 1)),
         "cluster_identifier": identifier,

@@ -15,13 +15,14 @@ from orchestrator.core.model import Language
 from orchestrator.core.plan import PlannedResource
 from providers.aws import args
 from providers.aws.session import AwsSession, Component
+from providers.aws.settings import settings_of
 from providers.base import Context, Deployed
 
 
 class ServiceIdentity(Component):
     def __init__(self, session: AwsSession, res: PlannedResource, needs: list[tuple[tuple[str, ...], Any]]) -> None:
         super().__init__("Service", res.key, session)
-        principal = session.plan.env.aws.compute_principal
+        principal = settings_of(session.plan.env).compute_principal
         self.role = aws.iam.Role(
             f"{res.key}/role",
             name=res.names["identity"],

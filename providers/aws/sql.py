@@ -11,6 +11,7 @@ from orchestrator.core.model import Database
 from orchestrator.core.plan import PlannedResource
 from providers.aws import args
 from providers.aws.session import AwsSession, Component
+from providers.aws.settings import settings_of
 from providers.aws.sqldb import SqlDatabase, migration_inputs
 from providers.base import Context, Deployed
 
@@ -53,7 +54,7 @@ class SqlServer(Component):
             db_subnet_group_name=subnets.name,
             db_cluster_parameter_group_name=params.name,
             vpc_security_group_ids=[group.id],
-            **args.sql_cluster_args(identifier, sizing, env.aws),
+            **args.sql_cluster_args(identifier, sizing, settings_of(env)),
             opts=self.child(sizing, stateful=True, depends_on=[logs]),
         )
         zones = network.zones
@@ -63,7 +64,7 @@ class SqlServer(Component):
                 db_subnet_group_name=subnets.name,
                 engine=aws.rds.EngineType.AURORA_POSTGRESQL,
                 availability_zone=zones[i % 2] if zones else None,
-                **args.sql_instance_args(identifier, i, sizing, env.aws),
+                **args.sql_instance_args(identifier, i, sizing, settings_of(env)),
                 opts=self.child(sizing, stateful=True, depends_on=[self.cluster]),
             )
             for i in range(sizing.sql_instances)
@@ -77,7 +78,7 @@ class SqlServer(Component):
 def handle_server(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     server = SqlServer(session, res)
-    ca = session.plan.env.aws.sql_ca_cert_pem
+    ca = settings_of(session.plan.env).sql_ca_cert_pem
     if ca is None:
         session.warn(res, CA_WARNING)
     host = pulumi.Output.concat(server.cluster.endpoint, f":{args.POSTGRES_PORT}")

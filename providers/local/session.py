@@ -19,6 +19,7 @@ from orchestrator.core.envs import Env
 from orchestrator.core.errors import BadInput
 from orchestrator.ui import UI
 from providers.local import servers
+from providers.local.settings import settings_of
 from providers.local.state import State
 
 REGION = "us-east-1"
@@ -116,7 +117,7 @@ class Session:
             self.emulator_port = running[1]
             return []
         rec = self.state.server("emulator")
-        port = servers.choose_port(self.env.local.emulator_port, rec.get("port"), setting="emulatorPort")
+        port = servers.choose_port(settings_of(self.env).emulator_port, rec.get("port"), setting="emulatorPort")
         rec["port"] = port
         self.save()
         proc = servers.start_emulator(directory, port=port)
@@ -135,7 +136,7 @@ class Session:
             self.redis_port = running[1]
             return []
         binary = servers.redis_binary()
-        port = servers.choose_port(self.env.local.redis_port, rec.get("port"), setting="redisPort")
+        port = servers.choose_port(settings_of(self.env).redis_port, rec.get("port"), setting="redisPort")
         rec["port"] = port
         self.save()
         proc = servers.start_redis(directory, port=port, password=rec["password"], binary=binary)
@@ -144,14 +145,15 @@ class Session:
         return [lambda: servers.wait_redis(directory, proc, port, rec["password"])]
 
     def _start_postgres(self, started: list[str]) -> list[Callable[[], None]]:
-        if self.env.local.postgres_admin_url:
-            self.pg = external_postgres(self.env.local.postgres_admin_url)
+        admin_url = settings_of(self.env).postgres_admin_url
+        if admin_url:
+            self.pg = external_postgres(admin_url)
             return []
         account = servers.pg_account()
         datadir = servers.pg_datadir(self.dir, account)
         rec = self.state.server("postgres")
         running = servers.pg_running(datadir)
-        configured = self.env.local.postgres_port
+        configured = settings_of(self.env).postgres_port
         if running and configured is not None and running[1] != configured:
             servers.stop_postgres(datadir)
             running = None

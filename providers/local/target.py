@@ -27,6 +27,7 @@ from orchestrator.targets import Options
 from orchestrator.ui import UI
 from providers.local import REMOVERS, TABLE, secret, servers, sql
 from providers.local.session import APP_LISTEN, EMULATOR_KEY, REGION, Session, crashpoint
+from providers.local.settings import settings_of
 from providers.local.state import State, ensure_dir, locked, state_dir
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def _redis_server(plan: Plan, ui: UI) -> bool:
     """Whether caches get a real redis-server: when the stack file asks and one is installed, and always for Go
     apps, whose runtime has no in-memory Redis."""
     go = plan.language is Language.GO
-    if not _has(plan, Kind.CACHE) or not (go or plan.env.local.redis == "server"):
+    if not _has(plan, Kind.CACHE) or not (go or settings_of(plan.env).redis == "server"):
         return False
     try:
         servers.redis_binary()
@@ -189,7 +190,7 @@ def _converged(plan: Plan, state: State, *, redis: bool) -> bool:
             return False
     running = _running(state)
     needs = {
-        "postgres": _has(plan, Kind.SQL_SERVER) and not plan.env.local.postgres_admin_url,
+        "postgres": _has(plan, Kind.SQL_SERVER) and not settings_of(plan.env).postgres_admin_url,
         "emulator": any(_has(plan, k) for k in EMULATED),
         "redis": redis,
     }
@@ -318,8 +319,9 @@ def status(env: Env, opts: Options, ui: UI) -> int:
     for name, rec in sorted(state.servers.items()):
         port = running.get(name)
         rows.append((name, "running" if port else "stopped", port or rec.get("port", "")))
-    if env.local.postgres_admin_url:
-        rows.append(("postgres", "external", env.local.postgres_admin_url.rsplit("@", 1)[-1]))
+    admin_url = settings_of(env).postgres_admin_url
+    if admin_url:
+        rows.append(("postgres", "external", admin_url.rsplit("@", 1)[-1]))
     ui.table(f"env {env.name}: servers", ("server", "state", "port"), rows)
     resources = [
         (key, rec.get("status", "?"), ", ".join(f"{k}={v}" for k, v in sorted(rec.get("names", {}).items())))
@@ -386,7 +388,7 @@ def destroy(env: Env, opts: Options, ui: UI) -> int:
             return 1
     with locked(directory, timeout=opts.lock_timeout, command="destroy"):
         state = State.load(directory)
-        if env.local.postgres_admin_url:
+        if settings_of(env).postgres_admin_url:
             _drop_external(env, state, ui)
         servers.stop_all(directory, keep_data=False)
         servers.remove_pg_data(directory)
@@ -448,7 +450,8 @@ def _stopped_servers(env: Env, state: State) -> list[str]:
     """The servers the last deploy relied on that are not running now."""
     records = state.resources.values()
     needed = {
-        "postgres": not env.local.postgres_admin_url and any(r.get("kind") == Kind.SQL_SERVER.value for r in records),
+        "postgres": not settings_of(env).postgres_admin_url
+        and any(r.get("kind") == Kind.SQL_SERVER.value for r in records),
         "emulator": bool(state.data.get("uses_emulator")),
         "redis": any("database_index" in r for r in records),
     }

@@ -22,6 +22,7 @@ import yaml
 from pulumi import automation as auto
 from pulumi.automation import CommandResult, ConcurrentUpdateError, OpType, OutputValue, PreviewResult, UpResult
 
+from orchestrator import stacks
 from orchestrator.core import envs
 from orchestrator.core.errors import BadInput, ExitCode, Locked, MissingTool, OrchestratorError, PendingOperations
 from orchestrator.core.model import Language
@@ -48,7 +49,7 @@ def make_env(env_type: str = "development", name: str = "dev", extra: str = "") 
     Path("stacks").mkdir(exist_ok=True)
     path = Path("stacks") / f"Pulumi.{name}.yaml"
     path.write_text(stack_yaml(env_type) + extra)
-    return envs.load(Path("stacks"), name)
+    return stacks.load(Path("stacks"), name)
 
 
 def make_plan(env: envs.Env, language: Language = Language.TYPESCRIPT) -> Plan:

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from awsgraph import env
 
-from orchestrator.core.envs import PRESETS, AwsSettings, EnvType
+from orchestrator.core.envs import PRESETS, EnvType
 from orchestrator.core.errors import BadInput, Unsupported
 from orchestrator.core.model import BucketOp, DeliveryGuarantee, Kind, RetryPolicy, Subscription, Topic
 from providers.aws import args
+from providers.aws.settings import Settings
 
 PROD, PREVIEW = PRESETS[EnvType.PRODUCTION], PRESETS[EnvType.EPHEMERAL]
 
@@ -71,7 +72,7 @@ def test_versioning_and_lifecycle() -> None:
 
 
 def test_sql_cluster_by_env_type() -> None:
-    aws = AwsSettings()
+    aws = Settings()
     prod = args.sql_cluster_args("c", PROD, aws)
     assert prod["deletion_protection"] and not prod["skip_final_snapshot"] and prod["final_snapshot_identifier"]
     assert prod["backup_retention_period"] == 14 and prod["storage_encrypted"] and prod["enable_http_endpoint"]
@@ -80,9 +81,9 @@ def test_sql_cluster_by_env_type() -> None:
     assert not preview["deletion_protection"] and preview["skip_final_snapshot"]
     assert "final_snapshot_identifier" not in preview
     assert preview["serverlessv2_scaling_configuration"] == {"min_capacity": 0, "max_capacity": 1}
-    provisioned = args.sql_cluster_args("c", PROD, AwsSettings(sqlMode="provisioned"))
+    provisioned = args.sql_cluster_args("c", PROD, Settings(sqlMode="provisioned"))
     assert "serverlessv2_scaling_configuration" not in provisioned
-    provisioned_instance = args.sql_instance_args("c", 0, PROD, AwsSettings(sqlMode="provisioned"))
+    provisioned_instance = args.sql_instance_args("c", 0, PROD, Settings(sqlMode="provisioned"))
     assert provisioned_instance["instance_class"] == "db.r6g.large"
     assert args.sql_instance_args("c", 1, PROD, aws)["instance_class"] == "db.serverless"
     assert {"name": "rds.force_ssl", "value": "1"} in args.sql_parameters()
@@ -114,15 +115,15 @@ def test_tags() -> None:
 
 
 def test_network_settings() -> None:
-    assert args.existing_network(AwsSettings(), "f") is None
+    assert args.existing_network(Settings(), "f") is None
     with pytest.raises(BadInput, match="vpcId"):
-        args.existing_network(AwsSettings(privateSubnetIds=("subnet-a",)), "f")
+        args.existing_network(Settings(privateSubnetIds=("subnet-a",)), "f")
     with pytest.raises(BadInput, match="two subnets"):
-        args.existing_network(AwsSettings(vpcId="vpc-01234567", privateSubnetIds=("subnet-a",)), "f")
-    assert args.zones(AwsSettings(), ["eu-west-1c", "eu-west-1a"]) == ("eu-west-1a", "eu-west-1c")
-    assert args.zones(AwsSettings(availabilityZones=("x", "y", "z")), ["a", "b"]) == ("x", "y")
+        args.existing_network(Settings(vpcId="vpc-01234567", privateSubnetIds=("subnet-a",)), "f")
+    assert args.zones(Settings(), ["eu-west-1c", "eu-west-1a"]) == ("eu-west-1a", "eu-west-1c")
+    assert args.zones(Settings(availabilityZones=("x", "y", "z")), ["a", "b"]) == ("x", "y")
     with pytest.raises(BadInput):
-        args.zones(AwsSettings(), ["only-one"])
+        args.zones(Settings(), ["only-one"])
 
 
 def test_access_mapping() -> None:

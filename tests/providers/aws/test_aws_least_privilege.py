@@ -124,6 +124,6 @@ def test_trust_is_the_compute_principal() -> None:
     plan = fixture_plan("ai-chat", "production")
     for role in of_type(fixture_render("ai-chat", "production").resources, "aws:iam/role:Role"):
         doc = json.loads(role["inputs"]["assumeRolePolicy"])
-        assert doc["Statement"] == [{"Effect": "Allow", "Principal": {"Service": plan.env.aws.compute_principal},
+        assert doc["Statement"] == [{"Effect": "Allow", "Principal": {"Service": plan.env.settings.compute_principal},
                                      "Action": "sts:AssumeRole"}]
         assert "managedPolicyArns" not in role["inputs"]

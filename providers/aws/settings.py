@@ -1,0 +1,47 @@
+"""The `orchestrator:aws` block of a stack file (the `settings` part) and the region an AWS env deploys to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from orchestrator.core.envs import Env
+
+from orchestrator.core.errors import BadInput
+
+
+class Settings(BaseModel):
+    """`orchestrator:aws`: an existing network, engine mode and where the runtime config is uploaded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    vpc_id: str | None = Field(default=None, alias="vpcId", pattern=r"^vpc-[0-9a-f]{8,17}$")
+    private_subnet_ids: tuple[str, ...] = Field(default=(), alias="privateSubnetIds")
+    sql_mode: Literal["serverless", "provisioned"] = Field(default="serverless", alias="sqlMode")
+    sql_instance_class: str = Field(
+        default="db.r6g.large", alias="sqlInstanceClass", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$"
+    )
+    compute_principal: str = Field(default="ecs-tasks.amazonaws.com", alias="computePrincipal")
+    availability_zones: tuple[str, ...] = Field(default=(), alias="availabilityZones")
+    gateway_base_url: str = Field(default="", alias="gatewayBaseUrl", pattern=r"^(https?://\S+)?$")
+    sql_ca_cert_pem: str | None = Field(default=None, alias="sqlCaCertPem", pattern=r"^-----BEGIN CERTIFICATE-----")
+
+
+def region(provider_config: Mapping[str, Any], where: str) -> str | None:
+    """`aws:region`, required and checked against AWS's region-name shape."""
+    name = provider_config.get("aws:region")
+    if not isinstance(name, str):
+        raise BadInput("aws:region is required for cloud 'aws'", where=where)
+    if not re.match(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", name):
+        raise BadInput(f"aws:region {name!r} is not an AWS region name", where=where)
+    return name
+
+
+def settings_of(env: Env) -> Settings:
+    """The validated `orchestrator:aws` block of an AWS env."""
+    assert isinstance(env.settings, Settings), f"env {env.name} is not an AWS env"
+    return env.settings
