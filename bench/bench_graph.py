@@ -58,13 +58,14 @@ def _measure(work: Any) -> dict[str, float]:
 
 def _program(services: int, stacks: Path) -> dict[str, float]:
     from bench.synth import synth_app
-    from orchestrator.core import appmeta, envs
+    from orchestrator import stacks as stack_files
+    from orchestrator.core import appmeta
     from orchestrator.core.plan import build
     from orchestrator.engine import graph
 
     _warm()
     plan = build(appmeta.load_bytes(synth_app(services).SerializeToString(), where="synth", name="bench"),
-                 envs.load(stacks, "bench"))
+                 stack_files.load(stacks, "bench"))
     return _measure(lambda: len(graph.render(plan)))
 
 

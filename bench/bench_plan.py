@@ -14,6 +14,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from bench.synth import synth_app
+from orchestrator import stacks as stack_files
 from orchestrator.core import appmeta, envs
 from orchestrator.core.plan import build
 
@@ -71,7 +72,7 @@ def main() -> dict[int, dict[str, float]]:
         stacks = Path(tmp) / "stacks"
         stacks.mkdir()
         (stacks / "Pulumi.bench.yaml").write_text(STACK)
-        env = envs.load(stacks, "bench")
+        env = stack_files.load(stacks, "bench")
         metas = {n: Path(tmp) / f"meta-{n}.pb" for n in SIZES}
         for n, meta in metas.items():
             meta.write_bytes(synth_app(n).SerializeToString())

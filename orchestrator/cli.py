@@ -15,7 +15,6 @@ import click
 if TYPE_CHECKING:
     from orchestrator.core.envs import Env
     from orchestrator.pipeline import Context
-    from orchestrator.source import Source
     from orchestrator.ui import UI
 
 VERSION = "0.1.0"
@@ -45,12 +44,6 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
-
-
-def _source(meta: Path, app_root: Path | None = None) -> Source:
-    from orchestrator import source
-
-    return source.read(meta, app_root=app_root)
 
 
 def _exit(code: int) -> NoReturn:
@@ -132,7 +125,7 @@ def plan(state: State, env_name: str, meta: Path, fmt: str) -> None:
     """Show every resource the app needs in ENV, its physical names and the grants."""
     from orchestrator import pipeline
 
-    the_plan = pipeline.plan(state.ctx, env_name, _source(meta))
+    the_plan = pipeline.plan(state.ctx, env_name, meta)
     if fmt == "json":
         sys.stdout.write(the_plan.to_json() + "\n")
         return
@@ -163,7 +156,7 @@ def runtime_config_cmd(
     from orchestrator import pipeline
     from orchestrator.runtime_config_cli import render
 
-    the_plan = pipeline.plan(state.ctx, env_name, _source(meta))
+    the_plan = pipeline.plan(state.ctx, env_name, meta)
     data = render(the_plan, provisioned, fmt, hosted_services=hosted or None)
     if output is None and fmt == "pb" and sys.stdout.isatty():
         from orchestrator.core.errors import BadInput
@@ -200,9 +193,10 @@ def env() -> None:
 @pass_state
 def env_list(state: State, fmt: str) -> None:
     """List environments with their cloud and type."""
+    from orchestrator import stacks
     from orchestrator.core import envs
 
-    loaded = [envs.load(state.stacks, name) for name in envs.list_envs(state.stacks)]
+    loaded = [stacks.load(state.stacks, name) for name in envs.list_envs(state.stacks)]
     if fmt == "json":
         state.ui.document(
             [{"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region} for e in loaded]
@@ -259,7 +253,7 @@ def deploy(
     from orchestrator import pipeline
 
     try:
-        result = pipeline.deploy(state.ctx, env_name, _source(meta, app_root), yes=yes, allow_destroy=allow_destroy,
+        result = pipeline.deploy(state.ctx, env_name, meta, app_root, yes=yes, allow_destroy=allow_destroy,
                                  lock_timeout=lock_timeout, force_unlock=force_unlock)
     except pipeline.Cancelled:
         _exit(1)
@@ -279,7 +273,7 @@ def preview(state: State, env_name: str, meta: Path, fmt: str) -> None:
     """
     from orchestrator import pipeline
 
-    result = pipeline.preview(state.ctx, env_name, _source(meta))
+    result = pipeline.preview(state.ctx, env_name, meta)
     if fmt == "json":
         state.ui.document(result)
 
@@ -396,7 +390,6 @@ def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> Non
     from orchestrator import pipeline
     from orchestrator.core.errors import BadInput
 
-    source = _source(meta) if meta is not None else None
     if sys.stdin.isatty():
         value = click.prompt(f"Value for {name}", hide_input=True, confirmation_prompt=True, err=True)
     else:
@@ -405,7 +398,7 @@ def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> Non
             value = value[:-1]
     if not value:
         raise BadInput("empty secret value", where=f"secret {name}")
-    _exit(pipeline.set_secret(state.ctx, env_name, name, value, source))
+    _exit(pipeline.set_secret(state.ctx, env_name, name, value, meta))
 
 
 @cli.command()
@@ -430,7 +423,7 @@ def graph(state: State, env_name: str, meta: Path, output: Path | None, app_root
         raise BadInput("the local target has no Pulumi program; use a cloud environment", where=f"env {env_name}")
     from orchestrator import pipeline
 
-    the_plan = pipeline.make_plan(_source(meta), env_)
+    the_plan = pipeline.make_plan(pipeline.read_source(meta), env_)
     rendered = graphing.render_full(the_plan, app_root=app_root)
     for warning in rendered.warnings:
         state.ui.warn(warning)

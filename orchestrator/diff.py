@@ -21,7 +21,8 @@ from orchestrator.core.model import Kind
 DATA_KINDS = frozenset({Kind.SQL_SERVER, Kind.SQL, Kind.BUCKET, Kind.CACHE, Kind.TOPIC, Kind.SUBSCRIPTION, Kind.SECRET})
 """Kinds whose removal loses data: rows, objects, cached keys, undelivered messages, secret values set by hand."""
 COMPARED_FIELDS = ("spec", "settings", "names")
-IGNORED_ENV_FIELDS = frozenset({"path", "name", "sizing", "overrides", "app"})
+IGNORED_ENV_FIELDS = frozenset({"path", "name", "sizing", "overrides", "app", "blocks"})
+"""`blocks` is the stack file as written; its validated form is `settings`, which is compared."""
 LIST_ITEM_IDS = ("name", "filename", "id", "bucket")
 """A list whose items all carry one of these keys, uniquely, is compared item by item (`spec.endpoints[ping].path`)."""
 _KIND_ORDER = {kind.value: i for i, kind in enumerate(Kind)}
@@ -67,7 +68,7 @@ class AppDiff(_Frozen):
     removed: tuple[ResourceChange, ...] = ()
     grants: tuple[ServiceGrants, ...] = ()
     app_changes: tuple[FieldChange, ...] = ()
-    """Changes to `app`, `language` and the env's settings (`env.region`, `env.aws.vpc_id`, ...)."""
+    """Changes to `app`, `language` and the env's settings (`env.region`, `env.settings.vpc_id`, ...)."""
 
     @property
     def empty(self) -> bool:

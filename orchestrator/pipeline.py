@@ -8,6 +8,7 @@ target (local) or the Pulumi engine (`orchestrator.engine.operations`) for a Pul
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -82,8 +83,6 @@ def operations(env: Env) -> ModuleType:
 
 
 def plan_document(the_plan: Plan) -> dict[str, Any]:
-    import json
-
     return json.loads(the_plan.to_json())
 
 
@@ -103,8 +102,6 @@ def check_same_app(last: DeploymentRecord | None, the_plan: Plan) -> None:
 
 
 def diff_document(changes: AppDiff) -> dict[str, Any]:
-    import json
-
     return json.loads(changes.to_json())
 
 
@@ -131,15 +128,23 @@ def refuse_data_loss(changes: AppDiff, env: Env, allow_destroy: bool) -> None:
 # ---------------------------------------------------------------------------- verbs
 
 
-def plan(ctx: Context, env_name: str, source: Source) -> Plan:
-    return make_plan(source, ctx.env(env_name))
+def read_source(meta: Path | str, app_root: Path | None = None) -> Source:
+    from orchestrator import source
+
+    return source.read(meta, app_root=app_root)
 
 
-def preview(ctx: Context, env_name: str, source: Source) -> dict[str, Any]:
+def plan(ctx: Context, env_name: str, meta: Path) -> Plan:
+    env = ctx.env(env_name)
+    return make_plan(read_source(meta), env)
+
+
+def preview(ctx: Context, env_name: str, meta: Path) -> dict[str, Any]:
     """The app-level diff against the last record, then what the target itself would change."""
     from orchestrator.report import diff_text
 
     env = ctx.env(env_name)
+    source = read_source(meta)
     the_plan = make_plan(source, env)
     last = ctx.store().read(env.name)
     check_same_app(last, the_plan)
@@ -152,13 +157,14 @@ def preview(ctx: Context, env_name: str, source: Source) -> dict[str, Any]:
     return {"env": env.name, "app": the_plan.app, "app_diff": diff_document(changes), "target": list(target_lines)}
 
 
-def deploy(ctx: Context, env_name: str, source: Source, *, yes: bool, allow_destroy: bool,
+def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, yes: bool, allow_destroy: bool,
            lock_timeout: float = 0.0, force_unlock: bool = False) -> dict[str, Any]:
     """Show the diff and ask (or --yes), apply, write the record. Returns the result summary."""
     from orchestrator import records
     from orchestrator.report import diff_text
 
     env = ctx.env(env_name)
+    source = read_source(meta, app_root)
     the_plan = make_plan(source, env)
     ops = operations(env)
     opts = ctx.options(meta=source.meta, app_root=source.app_root, yes=yes, allow_destroy=allow_destroy,
@@ -228,7 +234,7 @@ def status(ctx: Context, env_name: str) -> dict[str, Any]:
     last = ctx.store().read(env.name)
     operations(env).status(env, ctx.options(), ctx.ui)
     return {"env": env.name, "cloud": env.cloud, "deployed": last is not None,
-            "record": last.public() if last else None}
+            "record": json.loads(last.to_json()) if last else None}
 
 
 def stop(ctx: Context, env_name: str, *, lock_timeout: float = 0.0) -> int:
@@ -268,9 +274,10 @@ def declared_secrets(ctx: Context, env: Env, source: Source | None) -> tuple[dic
     return names, f"the last deployment of {env.name}"
 
 
-def set_secret(ctx: Context, env_name: str, name: str, value: str, source: Source | None, *,
+def set_secret(ctx: Context, env_name: str, name: str, value: str, meta: Path | None, *,
                lock_timeout: float = 0.0) -> int:
     env = ctx.env(env_name)
+    source = read_source(meta) if meta is not None else None
     known = declared_secrets(ctx, env, source)
     physical: str | None = None
     if known is None:

@@ -18,12 +18,11 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from orchestrator.core.envs import Cloud
 from orchestrator.core.errors import OrchestratorError
 from orchestrator.core.model import Language
 from orchestrator.core.plan import Plan
 from orchestrator.core.whoami import host_name, user_name
-from runtime_config.infra import Provisioned
+from runtime_config.infra import REDACTED, Provisioned
 
 RECORD_FORMAT = 1
 DISTRIBUTION = "encore-orchestrator"
@@ -44,7 +43,7 @@ class DeploymentRecord(BaseModel):
     format: int = RECORD_FORMAT
     app: str
     env: str
-    cloud: Cloud
+    cloud: str
     language: Language
     plan: dict[str, Any]
     """`Plan.model_dump(mode="json")` without `env.path`."""
@@ -98,7 +97,7 @@ class DeploymentRecord(BaseModel):
             deployed_at=datetime.now(UTC).replace(microsecond=0),
             deployed_by=f"{user_name()}@{host_name()}",
         )
-        embedded = (ref.value for _, ref in provisioned.secret_refs() if ref.value is not None)
+        embedded = (ref.value for _, ref in provisioned.secret_refs() if ref.value not in (None, REDACTED))
         assert_no_secrets(record, [*embedded, *secret_values])
         return record
 

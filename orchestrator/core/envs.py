@@ -1,13 +1,15 @@
-"""Environments from `stacks/Pulumi.<env>.yaml` (Pulumi's stack-config format).
+"""Environments from `stacks/Pulumi.<env>.yaml` (Pulumi's stack-config format): the cloud-neutral keys.
 
-Our keys live under the `orchestrator:` namespace beside the clouds' own keys
-(`aws:region`, `gcp:project`, `azure-native:location`). Every unknown key and bad
-value is a `BadInput` naming the file and the key.
+Our keys live under the `orchestrator:` namespace beside the clouds' own keys. This module knows
+no cloud: the caller (`orchestrator/stacks.py`, through the registry) names the clouds, their
+config namespaces, and validates each `orchestrator:<cloud>` block and the region. Every unknown
+key and bad value is a `BadInput` naming the file and the key.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -17,10 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from orchestrator.core.errors import BadInput
 
-Cloud = Literal["local", "aws", "gcp", "azure"]
-CLOUDS: tuple[Cloud, ...] = ("local", "aws", "gcp", "azure")
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$")
-PROVIDER_NAMESPACES = {"aws", "gcp", "azure-native", "random", "pulumi"}
 PULUMI_TOP_LEVEL = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
 
 
@@ -77,36 +76,10 @@ PRESETS: dict[EnvType, Sizing] = {
 SAFETY_KEYS = ("deletion_protection", "protect", "force_destroy", "secret_recovery_days")
 
 
-class LocalSettings(_Keys):
-    """`orchestrator:local`: how the local target runs its servers."""
-
-    postgres_port: int | None = Field(default=None, alias="postgresPort", ge=1024, le=65535)
-    postgres_admin_url: str | None = Field(default=None, alias="postgresAdminUrl", pattern=r"^postgres(ql)?://")
-    emulator_port: int | None = Field(default=None, alias="emulatorPort", ge=1024, le=65535)
-    redis: Literal["memory", "server"] = "memory"
-    redis_port: int | None = Field(default=None, alias="redisPort", ge=1024, le=65535)
-    secrets_file: str | None = Field(default=None, alias="secretsFile")
-
-
-class AwsSettings(_Keys):
-    """`orchestrator:aws`: an existing network, engine mode and where the runtime config is uploaded."""
-
-    vpc_id: str | None = Field(default=None, alias="vpcId", pattern=r"^vpc-[0-9a-f]{8,17}$")
-    private_subnet_ids: tuple[str, ...] = Field(default=(), alias="privateSubnetIds")
-    sql_mode: Literal["serverless", "provisioned"] = Field(default="serverless", alias="sqlMode")
-    sql_instance_class: str = Field(
-        default="db.r6g.large", alias="sqlInstanceClass", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$"
-    )
-    compute_principal: str = Field(default="ecs-tasks.amazonaws.com", alias="computePrincipal")
-    availability_zones: tuple[str, ...] = Field(default=(), alias="availabilityZones")
-    gateway_base_url: str = Field(default="", alias="gatewayBaseUrl", pattern=r"^(https?://\S+)?$")
-    sql_ca_cert_pem: str | None = Field(default=None, alias="sqlCaCertPem", pattern=r"^-----BEGIN CERTIFICATE-----")
-
-
 class OrchestratorKeys(_Keys):
-    """Every key allowed under `orchestrator:`; anything else is an error."""
+    """Every cloud-neutral key allowed under `orchestrator:`; besides these only `orchestrator:<cloud>` blocks."""
 
-    cloud: Cloud
+    cloud: str
     env_type: EnvType = Field(alias="envType")
     app: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{0,40}$")
     base: str | None = None
@@ -114,8 +87,6 @@ class OrchestratorKeys(_Keys):
     ttl_hours: int | None = Field(default=None, alias="ttlHours", ge=1, le=24 * 90)
     sizing: dict[str, Any] = Field(default_factory=dict)
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    local: LocalSettings = LocalSettings()
-    aws: AwsSettings = AwsSettings()
     backend: str | None = Field(default=None, pattern=r"^(file|s3|gs|azblob|https)://")
     secrets_provider: str | None = Field(
         default=None, alias="secretsProvider", pattern=r"^(passphrase|awskms|gcpkms|azurekeyvault|hashivault)(://.*)?$"
@@ -127,7 +98,7 @@ class Env(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    cloud: Cloud
+    cloud: str
     env_type: EnvType
     app: str | None = None
     region: str | None = None
@@ -137,8 +108,10 @@ class Env(BaseModel):
     base: str | None = None
     pr: int | None = None
     ttl_hours: int | None = None
-    local: LocalSettings = LocalSettings()
-    aws: AwsSettings = AwsSettings()
+    settings: Any = None
+    """The validated `orchestrator:<cloud>` block of this env's own cloud (its `settings` part's model)."""
+    blocks: dict[str, Any] = Field(default_factory=dict)
+    """Every `orchestrator:<cloud>` block as written, by cloud name (validated by `orchestrator/stacks.py`)."""
     backend: str | None = None
     secrets_provider: str | None = None
     runtime_config_size_limit: int = 96 * 1024
@@ -161,23 +134,14 @@ def list_envs(stacks_dir: Path) -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in stacks_dir.glob("Pulumi.*.yaml"))
 
 
-def load(stacks_dir: Path, name: str) -> Env:
-    path = stack_path(stacks_dir, name)
+def check_name(name: str, where: str) -> None:
     if not ENV_NAME.match(name):
-        raise BadInput(
-            f"environment name {name!r} must be lowercase letters, digits and '-', 1-32 chars", where=str(path)
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        known = ", ".join(list_envs(stacks_dir)) or "none"
-        raise BadInput(f"no such environment (known: {known})", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read: {exc}", where=str(path)) from None
-    return parse(text, name=name, where=str(path))
+        raise BadInput(f"environment name {name!r} must be lowercase letters, digits and '-', 1-32 chars", where=where)
 
 
-def parse(text: str, *, name: str, where: str) -> Env:
+def parse(text: str, *, name: str, where: str, clouds: Collection[str], namespaces: Collection[str]) -> Env:
+    """The neutral part of a stack file: `clouds` are the allowed `orchestrator:cloud` values (and block
+    keys), `namespaces` the allowed config namespaces besides ours. Settings and region stay unset."""
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -205,18 +169,22 @@ def parse(text: str, *, name: str, where: str) -> Env:
             raise BadInput(f"config key {key!r} needs a namespace, e.g. 'orchestrator:{key}'", where=where)
         if namespace == "orchestrator":
             ours[field] = value
-        elif namespace in PROVIDER_NAMESPACES:
+        elif namespace in namespaces:
             provider[str(key)] = value
         else:
             raise BadInput(f"config key {key!r} has an unknown namespace {namespace!r}", where=where)
 
-    keys = _validate(OrchestratorKeys, ours, where, prefix="orchestrator:")
+    blocks = {field: ours.pop(field) for field in list(ours) if field in clouds}
+    keys = validate(OrchestratorKeys, ours, where, prefix="orchestrator:")
+    if keys.cloud not in clouds:
+        *first, last = (repr(c) for c in clouds)
+        raise BadInput(f"orchestrator:cloud: Input should be {', '.join(first)} or {last}", where=where)
     preset = PRESETS[keys.env_type]
-    sizing = _validate(
+    sizing = validate(
         Sizing, {**preset.model_dump(by_alias=True), **keys.sizing}, where, prefix="orchestrator:sizing."
     )
     overrides = {
-        res: _validate(
+        res: validate(
             Sizing, {**sizing.model_dump(by_alias=True), **vals}, where, prefix=f"orchestrator:overrides.{res}."
         )
         for res, vals in sorted(keys.overrides.items())
@@ -229,21 +197,18 @@ def parse(text: str, *, name: str, where: str) -> Env:
     if keys.env_type is EnvType.PRODUCTION and keys.pr is not None:
         raise BadInput("orchestrator:pr is only for ephemeral (preview) environments", where=where)
 
-    region = _region(keys.cloud, provider, where)
     return Env(
         name=name,
         cloud=keys.cloud,
         env_type=keys.env_type,
         app=keys.app,
-        region=region,
         project=provider.get("gcp:project"),
         sizing=sizing,
         overrides=overrides,
         base=keys.base,
         pr=keys.pr,
         ttl_hours=keys.ttl_hours,
-        local=keys.local,
-        aws=keys.aws,
+        blocks=blocks,
         backend=keys.backend,
         secrets_provider=keys.secrets_provider or doc.get("secretsprovider"),
         runtime_config_size_limit=keys.runtime_config_size_limit,
@@ -252,23 +217,7 @@ def parse(text: str, *, name: str, where: str) -> Env:
     )
 
 
-def _region(cloud: Cloud, provider: dict[str, Any], where: str) -> str | None:
-    required = {"aws": "aws:region", "gcp": "gcp:project", "azure": "azure-native:location"}.get(cloud)
-    if required and not isinstance(provider.get(required), str):
-        raise BadInput(f"{required} is required for cloud {cloud!r}", where=where)
-    if cloud == "aws":
-        region = provider["aws:region"]
-        if not re.match(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", region):
-            raise BadInput(f"aws:region {region!r} is not an AWS region name", where=where)
-        return region
-    if cloud == "gcp":
-        return provider.get("gcp:region") or "us-central1"
-    if cloud == "azure":
-        return provider["azure-native:location"]
-    return None
-
-
-def _validate(model: type[_Keys], data: Any, where: str, *, prefix: str) -> Any:
+def validate(model: type[BaseModel], data: Any, where: str, *, prefix: str) -> Any:
     if not isinstance(data, dict):
         raise BadInput(f"{prefix.rstrip('.:')} must be a mapping", where=where)
     try:

@@ -1,9 +1,9 @@
 """The resource graph: a Plan's Pulumi program rendered under Pulumi's mocks (no CLI, no credentials).
 
 Every registered resource becomes {"urn", "type", "name", "parent", "inputs", "options",
-"dependencies"}; secret inputs become SECRET. The mocks answer with realistic ids and outputs
-(ARNs, queue URLs, endpoints) so the stack outputs, and the runtime config built from them,
-look like a real deployment's. Tests, policy checks and previews read this graph.
+"dependencies"}; secret inputs become SECRET. The env's cloud answers the mocks (its `mocks`
+part: realistic ids and outputs, so the stack outputs and the runtime config built from them look
+like a real deployment's). Tests, policy checks and previews read this graph.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from orchestrator.core.plan import Plan
 
 SECRET = "[secret]"
-ACCOUNT = "123456789012"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 PROJECT = "encore-orchestrator"
 _STACK_PREFIX = "pulumi:pulumi:Stack$"
 
@@ -57,9 +56,10 @@ def _render(plan: Plan, app_root: Path | None, password: str | None) -> Rendered
     from pulumi.runtime.sync_await import _sync_await
 
     from orchestrator.engine import program
+    from providers import registry
 
     runtime_settings.ROOT.set(None)
-    mocks = _mocks_class()(plan.env.region or "us-east-1", password)
+    mocks = _mocks_class()(registry.get(plan.env.cloud).part("mocks"), plan.env.region, password)
     monitor = _monitor_class()(mocks)
     warnings: list[str] = []
     pulumi.runtime.set_mocks(
@@ -169,140 +169,32 @@ def _h(text: str, n: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:n]
 
 
+def default_id(token: str, inputs: dict[str, Any], name: str) -> str:
+    """The id of a mocked resource nobody knows better: its `name` input, else type and a hash of its name."""
+    return str(inputs.get("name") or f"{token.rsplit(':', 1)[-1].lower()}-{_h(name, 12)}")
+
+
 def _mocks_class() -> type:
     import pulumi
 
     class CloudMocks(pulumi.runtime.Mocks):
-        """Realistic ids and outputs per resource type, derived from the inputs (deterministic)."""
+        """Ids and outputs from the cloud's `mocks` part; generated passwords resolve to `password` if given."""
 
-        def __init__(self, region: str, password: str | None) -> None:
+        def __init__(self, cloud: Any, region: str | None, password: str | None) -> None:
+            self.cloud = cloud
             self.region = region
             self.password = password
 
         def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
             inputs = dict(args.inputs)
-            make = _OUTPUTS.get(args.typ)
-            if make is not None:
-                rid, extra = make(self, inputs, args.name)
+            if args.typ == RANDOM_PASSWORD:
+                made = f"none-{_h(args.name, 8)}", {"result": self.password or f"mock-password-{_h(args.name, 16)}"}
             else:
-                rid, extra = _default(self, args.typ, inputs, args.name)
+                made = self.cloud.new_resource(args.typ, inputs, args.name, self.region)
+            rid, extra = made if made is not None else (default_id(args.typ, inputs, args.name), {})
             return rid, {**inputs, **extra}
 
         def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-            r = self.region
-            if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-                names = [f"{r}a", f"{r}b", f"{r}c"]
-                return {"id": r, "names": names, "zoneIds": [f"z{i}" for i in range(3)]}, []
-            if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-                arn = f"arn:aws:iam::{ACCOUNT}:user/deployer"
-                return {"id": ACCOUNT, "accountId": ACCOUNT, "arn": arn, "userId": "AIDAMOCK"}, []
-            return {}, []
+            return self.cloud.call(args.token, dict(args.args), self.region) or {}, []
 
     return CloudMocks
-
-
-Made = tuple[str, dict[str, Any]]
-"""(id, outputs) of a mocked resource."""
-
-
-def _arn(m: Any, service: str, resource: str) -> str:
-    return f"arn:aws:{service}:{m.region}:{ACCOUNT}:{resource}"
-
-
-def _topic(m: Any, i: dict[str, Any], _n: str) -> Made:
-    arn = _arn(m, "sns", i["name"])
-    return arn, {"arn": arn}
-
-
-def _queue(m: Any, i: dict[str, Any], _n: str) -> Made:
-    url = f"https://sqs.{m.region}.amazonaws.com/{ACCOUNT}/{i['name']}"
-    return url, {"arn": _arn(m, "sqs", i["name"]), "url": url}
-
-
-def _bucket(m: Any, i: dict[str, Any], _n: str) -> Made:
-    b = i["bucket"]
-    return b, {
-        "arn": f"arn:aws:s3:::{b}",
-        "bucketDomainName": f"{b}.s3.amazonaws.com",
-        "bucketRegionalDomainName": f"{b}.s3.{m.region}.amazonaws.com",
-        "region": m.region,
-    }
-
-
-def _cluster(m: Any, i: dict[str, Any], _n: str) -> Made:
-    cid = i["clusterIdentifier"]
-    host = f"{cid}.cluster-{_h(cid, 12)}.{m.region}.rds.amazonaws.com"
-    secret = _arn(m, "secretsmanager", f"secret:rds!cluster-{_h(cid, 8)}-{_h(cid, 6)}")
-    return cid, {
-        "arn": _arn(m, "rds", f"cluster:{cid}"),
-        "endpoint": host,
-        "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
-        "clusterResourceId": f"cluster-{_h(cid, 26).upper()}",
-        "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active", "kmsKeyId": _arn(m, "kms", "key/mock")}],
-    }
-
-
-def _instance(m: Any, i: dict[str, Any], _n: str) -> Made:
-    iid = i["identifier"]
-    return iid, {"arn": _arn(m, "rds", f"db:{iid}"), "endpoint": f"{iid}.{_h(iid, 12)}.{m.region}.rds.amazonaws.com"}
-
-
-def _replication_group(m: Any, i: dict[str, Any], _n: str) -> Made:
-    gid = i["replicationGroupId"]
-    host = f"master.{gid}.{_h(gid, 6)}.{m.region}.cache.amazonaws.com"
-    return gid, {
-        "arn": _arn(m, "elasticache", f"replicationgroup:{gid}"),
-        "primaryEndpointAddress": host,
-        "readerEndpointAddress": host.replace("master.", "replica.", 1),
-    }
-
-
-def _secret(m: Any, i: dict[str, Any], _n: str) -> Made:
-    arn = _arn(m, "secretsmanager", f"secret:{i['name']}-{_h(i['name'], 6)}")
-    return arn, {"arn": arn}
-
-
-def _role(m: Any, i: dict[str, Any], _n: str) -> Made:
-    name = i["name"]
-    return name, {"arn": f"arn:aws:iam::{ACCOUNT}:role/{name}", "uniqueId": f"AROA{_h(name, 16).upper()}"}
-
-
-def _password(m: Any, _i: dict[str, Any], n: str) -> Made:
-    return f"none-{_h(n, 8)}", {"result": m.password or f"mock-password-{_h(n, 16)}"}
-
-
-def _ec2(prefix: str) -> Callable[[Any, dict[str, Any], str], Made]:
-    def make(m: Any, _i: dict[str, Any], n: str) -> Made:
-        rid = f"{prefix}-{_h(n, 17)}"
-        return rid, {"arn": _arn(m, "ec2", f"{prefix}/{rid}")}
-
-    return make
-
-
-def _sql_database(_m: Any, i: dict[str, Any], _n: str) -> Made:
-    return f"{i['clusterArn']}/{i['database']}", {}
-
-
-def _default(m: Any, typ: str, i: dict[str, Any], n: str) -> Made:
-    rid = str(i.get("name") or f"{typ.rsplit(':', 1)[-1].lower()}-{_h(n, 12)}")
-    if typ.startswith("aws:"):
-        return rid, {"arn": _arn(m, typ.split(":")[1].split("/")[0], rid)}
-    return rid, {}
-
-
-_OUTPUTS: dict[str, Callable[[Any, dict[str, Any], str], Made]] = {
-    "aws:sns/topic:Topic": _topic,
-    "aws:sqs/queue:Queue": _queue,
-    "aws:s3/bucket:Bucket": _bucket,
-    "aws:rds/cluster:Cluster": _cluster,
-    "aws:rds/clusterInstance:ClusterInstance": _instance,
-    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
-    "aws:secretsmanager/secret:Secret": _secret,
-    "aws:iam/role:Role": _role,
-    "random:index/randomPassword:RandomPassword": _password,
-    "aws:ec2/vpc:Vpc": _ec2("vpc"),
-    "aws:ec2/subnet:Subnet": _ec2("subnet"),
-    "aws:ec2/securityGroup:SecurityGroup": _ec2("sg"),
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _ec2("sg"),
-    "pulumi-python:dynamic/orchestrator:SqlDatabase": _sql_database,
-}

@@ -290,6 +290,7 @@ def check_policy(plan: Plan, opts: Options, ui: UI) -> list[dict[str, Any]]:
     import multiprocessing
 
     from orchestrator import policy
+    from providers import registry
 
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
@@ -305,7 +306,7 @@ def check_policy(plan: Plan, opts: Options, ui: UI) -> list[dict[str, Any]]:
         raise rendered
     if isinstance(rendered, str):
         raise PolicyViolation(f"cannot check the security baseline: {rendered}", where=f"env {plan.env.name}")
-    violations = policy.evaluate(rendered, plan.env.env_type)
+    violations = policy.evaluate(rendered, plan.env.env_type, registry.get(plan.env.cloud).part("policy").RULES)
     notes = _finding_counts(v for v in violations if not v.blocking)
     if notes:
         ui.warn(f"policy: not blocking (advisory here, or a documented exception): {notes}")

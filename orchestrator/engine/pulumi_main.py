@@ -21,14 +21,15 @@ STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 def main(environ: Mapping[str, str] = os.environ, stacks_dir: Path = STACKS_DIR) -> None:
     import pulumi
 
-    from orchestrator.core import appmeta, envs
+    from orchestrator import stacks
+    from orchestrator.core import appmeta
     from orchestrator.core.plan import build
     from orchestrator.engine import program
 
     meta = environ.get(META_VAR)
     if not meta:
         raise BadInput(f"set {META_VAR} to the app's metadata (a path or env:VAR) before running pulumi")
-    env = envs.load(stacks_dir, pulumi.get_stack())
+    env = stacks.load(stacks_dir, pulumi.get_stack())
     root = environ.get(APP_ROOT_VAR)
     program.run(build(appmeta.load(meta), env), app_root=Path(root) if root else None)
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -131,9 +129,8 @@ def _skipping(reason: str) -> Callable[[], str]:
 def checks(config: runtime_pb2.RuntimeConfig, app: App | None, environ: Mapping[str, str]) -> Iterator[Check]:
     yield from _coverage_checks(config, app)
     yield from _sql_checks(config, app, environ)
-    aws = _Aws()
-    yield from _pubsub_checks(config, aws)
-    yield from _bucket_checks(config, aws, environ)
+    yield from _pubsub_checks(config)
+    yield from _bucket_checks(config, environ)
     yield from _cache_checks(config, environ)
     yield from _secret_checks(config, environ)
 
@@ -200,15 +197,15 @@ def _sql_checks(config: runtime_pb2.RuntimeConfig, app: App | None, environ: Map
                 login = _SqlLogin(server, role, config, environ)
                 others = [d.cloud_name for d in cluster.databases if d.cloud_name != db.cloud_name]
                 others.append(MAINTENANCE_DATABASE)
-                yield Check(resource, f"login as {role.username}", _bind(_sql_select_one, login, db.cloud_name))
-                yield Check(resource, f"isolation of {role.username}", _bind(_sql_isolation, login, others))
+                yield Check(resource, f"login as {role.username}", bind(_sql_select_one, login, db.cloud_name))
+                yield Check(resource, f"isolation of {role.username}", bind(_sql_isolation, login, others))
             first = roles.get(pools[0].role_rid)
             if first is not None:
-                migrations = _bind(_sql_migrations, _SqlLogin(server, first, config, environ), db, app)
+                migrations = bind(_sql_migrations, _SqlLogin(server, first, config, environ), db, app)
                 yield Check(resource, "migrations", migrations)
 
 
-def _bind(func: Callable[..., str], *args: Any) -> Callable[[], str]:
+def bind(func: Callable[..., str], *args: Any) -> Callable[[], str]:
     return lambda: func(*args)
 
 
@@ -336,132 +333,49 @@ def _sql_migrations(login: _SqlLogin, db: infra_pb2.SQLDatabase, app: App | None
     return f"at version {latest}, not dirty"
 
 
-# --- Pub/Sub -----------------------------------------------------------------------------------
+# --- Pub/Sub and object storage: the probes of the target that writes the config's provider -----------
 
 
-def _pubsub_checks(config: runtime_pb2.RuntimeConfig, aws: _Aws) -> Iterator[Check]:
+def _pubsub_checks(config: runtime_pb2.RuntimeConfig) -> Iterator[Check]:
     for cluster in config.infra.resources.pubsub_clusters:
         provider = cluster.WhichOneof("provider")
-        if provider != "aws":
+        probe = _probe("PUBSUB", provider)
+        if probe is None:
             for topic in cluster.topics:
                 reason = f"checking {provider or 'an unset'} pub/sub provider is not implemented here"
                 yield Check(f"topic:{topic.encore_name}", "publish", _failing(reason))
             continue
-        published: dict[str, str] = {}
-        for topic in cluster.topics:
-            yield Check(f"topic:{topic.encore_name}", "publish", _bind(_publish, aws, topic, published))
-            for sub in cluster.subscriptions:
-                if sub.topic_encore_name == topic.encore_name:
-                    resource = f"subscription:{topic.encore_name}/{sub.subscription_encore_name}"
-                    yield Check(resource, "receive", _bind(_receive, aws, topic, sub, published))
+        yield from probe(cluster)
 
 
-class _Aws:
-    """The run's boto3 clients, one per distinct setting, made under a lock (sessions are not thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._session: Any = None
-        self._clients: dict[str, Any] = {}
-
-    def client(self, service: str, region: str | None, *, endpoint: str | None = None,
-               creds: Mapping[str, str] | None = None, **config: Any) -> Any:
-        import boto3
-        from botocore.config import Config
-
-        key = repr((service, region, endpoint, sorted((creds or {}).items()), sorted(config.items())))
-        with self._lock:
-            if key not in self._clients:
-                self._session = self._session or boto3.Session()
-                settings = Config(connect_timeout=5, read_timeout=CHECK_TIMEOUT, retries={"max_attempts": 2}, **config)
-                self._clients[key] = self._session.client(  # type: ignore[call-overload]
-                    service, region_name=region or None, endpoint_url=endpoint, config=settings, **(creds or {})
-                )
-            return self._clients[key]
-
-
-def _arn_region(arn: str) -> str | None:
-    parts = arn.split(":")
-    return parts[3] if len(parts) > 5 and parts[0] == "arn" else None
-
-
-def _publish(aws: _Aws, topic: infra_pb2.PubSubTopic, published: dict[str, str]) -> str:
-    uid = uuid.uuid4().hex
-    kw: dict[str, Any] = {"TopicArn": topic.cloud_name, "Message": json.dumps({MARKER: uid})}
-    if topic.cloud_name.endswith(".fifo"):
-        kw.update(MessageGroupId=uid, MessageDeduplicationId=uid)
-    sns = aws.client("sns", _arn_region(topic.cloud_name))
-    sns.publish(**kw)
-    published[topic.encore_name] = uid
-    return f"published {uid[:8]} to {topic.cloud_name}"
-
-
-def _receive(aws: _Aws, topic: infra_pb2.PubSubTopic, sub: infra_pb2.PubSubSubscription,
-             published: dict[str, str]) -> str:
-    uid = published.get(topic.encore_name)
-    if uid is None:
-        raise Fail("nothing was published to its topic")
-    sqs = aws.client("sqs", _arn_region(topic.cloud_name))
-    queue = sub.subscription_cloud_name
-    start = time.monotonic()
-    while time.monotonic() - start < RECEIVE_WINDOW:
-        reply = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        for msg in reply.get("Messages", []):
-            if _payload(msg.get("Body", "")) == uid:
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=msg["ReceiptHandle"])
-                return f"received {uid[:8]} after {time.monotonic() - start:.1f} s from {queue}"
-            sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=0)
-    raise Fail(f"message {uid[:8]} did not arrive on {queue} within {RECEIVE_WINDOW:g} s")
-
-
-def _payload(body: str) -> str | None:
-    """Our marker from an SQS body: the SNS envelope (raw delivery off) or, failing that, the raw message."""
-    try:
-        doc = json.loads(body)
-        if isinstance(doc, dict) and doc.get("Type") == "Notification":
-            doc = json.loads(doc.get("Message", ""))
-    except ValueError:
-        return None
-    return doc.get(MARKER) if isinstance(doc, dict) else None
-
-
-# --- Object storage ----------------------------------------------------------------------------
-
-
-def _bucket_checks(config: runtime_pb2.RuntimeConfig, aws: _Aws, environ: Mapping[str, str]) -> Iterator[Check]:
+def _bucket_checks(config: runtime_pb2.RuntimeConfig, environ: Mapping[str, str]) -> Iterator[Check]:
     for cluster in config.infra.resources.bucket_clusters:
         provider = cluster.WhichOneof("provider")
-        for bucket in cluster.buckets:
-            resource = f"bucket:{bucket.encore_name}"
-            if provider != "s3":
+        probe = _probe("BUCKET", provider)
+        if probe is None:
+            for bucket in cluster.buckets:
                 reason = f"checking {provider or 'an unset'} object storage provider is not implemented here"
-                yield Check(resource, "put/get/delete", _failing(reason))
-                continue
-            yield Check(resource, "put/get/delete", _bind(_bucket_roundtrip, aws, cluster.s3, bucket, config, environ))
+                yield Check(f"bucket:{bucket.encore_name}", "put/get/delete", _failing(reason))
+            continue
+        yield from probe(cluster, config, environ)
 
 
-def _bucket_roundtrip(aws: _Aws, s3cfg: infra_pb2.BucketCluster.S3, bucket: infra_pb2.Bucket,
-                      config: runtime_pb2.RuntimeConfig, environ: Mapping[str, str]) -> str:
-    """Region, endpoint and static credentials from the config; the default AWS chain when it has none."""
-    creds: dict[str, str] = {}
-    if s3cfg.HasField("access_key_id") and s3cfg.HasField("secret_access_key"):
-        creds = {
-            "aws_access_key_id": s3cfg.access_key_id,
-            "aws_secret_access_key": resolve(s3cfg.secret_access_key, environ, config).decode(),
-        }
-    endpoint = s3cfg.endpoint if s3cfg.HasField("endpoint") else None
-    style = {"s3": {"addressing_style": "path"}} if endpoint else {}
-    s3 = aws.client("s3", s3cfg.region, endpoint=endpoint, creds=creds, **style)
-    key = f"{bucket.key_prefix}{MARKER}/{uuid.uuid4().hex}"
-    body = uuid.uuid4().bytes
-    s3.put_object(Bucket=bucket.cloud_name, Key=key, Body=body)
-    try:
-        got = s3.get_object(Bucket=bucket.cloud_name, Key=key)["Body"].read()
-    finally:
-        s3.delete_object(Bucket=bucket.cloud_name, Key=key)
-    if got != body:
-        raise Fail(f"read back {len(got)} bytes that differ from the {len(body)} written")
-    return f"s3://{bucket.cloud_name}/{key}"
+def _probe(table: str, provider: str | None) -> Callable[..., Iterator[Check]] | None:
+    """The probe for a runtime-config provider name from the first target whose `probes` part lists it."""
+    from providers import registry
+
+    for target in registry.all_targets():
+        module = f"providers.{target.name}.probes"
+        try:
+            probes = target.part("probes")
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        found = getattr(probes, table).get(provider or "")
+        if found is not None:
+            return found
+    return None
 
 
 # --- Caches ------------------------------------------------------------------------------------
@@ -484,7 +398,7 @@ def _cache_checks(config: runtime_pb2.RuntimeConfig, environ: Mapping[str, str])
                 yield Check(resource, "connection pool", _failing("no read-write connection pool"))
                 continue
             role = roles.get(pool.role_rid)
-            yield Check(resource, "ping/set/get/del", _bind(_cache_roundtrip, server, db, role, config, environ))
+            yield Check(resource, "ping/set/get/del", bind(_cache_roundtrip, server, db, role, config, environ))
 
 
 def _cache_roundtrip(server: infra_pb2.RedisServer, db: infra_pb2.RedisDatabase, role: infra_pb2.RedisRole | None,
@@ -529,7 +443,7 @@ def _cache_roundtrip(server: infra_pb2.RedisServer, db: infra_pb2.RedisDatabase,
 
 def _secret_checks(config: runtime_pb2.RuntimeConfig, environ: Mapping[str, str]) -> Iterator[Check]:
     for secret in config.infra.resources.app_secrets:
-        yield Check(f"secret:{secret.encore_name}", "resolves", _bind(_secret_resolves, secret, config, environ))
+        yield Check(f"secret:{secret.encore_name}", "resolves", bind(_secret_resolves, secret, config, environ))
 
 
 def _secret_resolves(secret: infra_pb2.AppSecret, config: runtime_pb2.RuntimeConfig, environ: Mapping[str, str]) -> str:

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 from orchestrator.core.envs import Sizing
 from orchestrator.core.model import Bucket
 from orchestrator.core.plan import PlannedResource
-from providers.aws import settings
+from providers.aws import args
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed
 
@@ -31,7 +31,7 @@ def _hardened(
         f"{prefix}/ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=comp.child()
     )
     block = aws.s3.BucketPublicAccessBlock(
-        f"{prefix}/public-access", bucket=bucket.id, **settings.public_access_block(public), opts=comp.child()
+        f"{prefix}/public-access", bucket=bucket.id, **args.public_access_block(public), opts=comp.child()
     )
     aws.s3.BucketServerSideEncryptionConfiguration(
         f"{prefix}/encryption",
@@ -39,7 +39,7 @@ def _hardened(
         rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
         opts=comp.child(),
     )
-    status = settings.versioning_status(declared=versioned, sizing=sizing)
+    status = args.versioning_status(declared=versioned, sizing=sizing)
     if status:
         aws.s3.BucketVersioning(
             f"{prefix}/versioning", bucket=bucket.id, versioning_configuration={"status": status}, opts=comp.child()
@@ -47,7 +47,7 @@ def _hardened(
     aws.s3.BucketLifecycleConfiguration(
         f"{prefix}/lifecycle",
         bucket=bucket.id,
-        rules=settings.lifecycle_rules(declared_versioned=versioned, sizing=sizing, expire_days=expire_days),
+        rules=args.lifecycle_rules(declared_versioned=versioned, sizing=sizing, expire_days=expire_days),
         opts=comp.child(),
     )
     return bucket, block
@@ -71,7 +71,7 @@ class BucketComponent(Component):
         aws.s3.BucketPolicy(
             f"{res.key}/policy",
             bucket=self.bucket.id,
-            policy=self.bucket.arn.apply(lambda arn: json.dumps(settings.bucket_policy(arn, public=spec.public))),
+            policy=self.bucket.arn.apply(lambda arn: json.dumps(args.bucket_policy(arn, public=spec.public))),
             opts=self.child(depends_on=[block]),
         )
         self.register_outputs({"arn": self.bucket.arn})
@@ -92,7 +92,7 @@ class AccessLogs(Component):
             "access-logs/policy",
             bucket=self.bucket.id,
             policy=pulumi.Output.all(self.bucket.arn, account).apply(
-                lambda vals: json.dumps(settings.log_bucket_policy(vals[0], vals[1]))
+                lambda vals: json.dumps(args.log_bucket_policy(vals[0], vals[1]))
             ),
             opts=self.child(depends_on=[block]),
         )
@@ -120,7 +120,7 @@ class RuntimeConfigStore(Component):
         aws.s3.BucketPolicy(
             "runtime-config/policy",
             bucket=self.bucket.id,
-            policy=self.bucket.arn.apply(lambda arn: json.dumps(settings.bucket_policy(arn, public=False))),
+            policy=self.bucket.arn.apply(lambda arn: json.dumps(args.bucket_policy(arn, public=False))),
             opts=self.child(depends_on=[block]),
         )
         self.object_arn = self.bucket.arn.apply(lambda arn: f"{arn}/{KEY}")
@@ -133,7 +133,7 @@ def handle_bucket(ctx: Context, res: PlannedResource) -> Deployed:
     assert isinstance(res.spec, Bucket)
     record: dict[str, Any] = {"encore_name": res.name, "cloud_name": comp.bucket.bucket}
     if res.spec.public:
-        record["public_base_url"] = comp.bucket.bucket_regional_domain_name.apply(settings.public_base_url)
+        record["public_base_url"] = comp.bucket.bucket_regional_domain_name.apply(args.public_base_url)
     fragment = {"object_storage": {"provider": "s3", "region": session.region, "buckets": [record]}}
     objects = comp.bucket.arn.apply(lambda arn: f"{arn}/*")
     return Deployed(

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from orchestrator.core.model import Cache
 from orchestrator.core.plan import PlannedResource
-from providers.aws import settings
+from providers.aws import args
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed
 
@@ -20,7 +20,7 @@ class CacheComponent(Component):
         assert isinstance(res.spec, Cache)
         sizing, identifier = res.settings, res.names["cluster"]
         network = session.network
-        group = network.data_group("cache", settings.REDIS_PORT)
+        group = network.data_group("cache", args.REDIS_PORT)
         token, self.secret = self.generated_secret(
             f"{res.key}/auth",
             res.names["auth_secret"],
@@ -38,9 +38,9 @@ class CacheComponent(Component):
         params = aws.elasticache.ParameterGroup(
             f"{res.key}/params",
             name=identifier,
-            family=settings.cache_family(),
+            family=args.cache_family(),
             description=f"Eviction policy of {identifier}",
-            parameters=settings.cache_parameters(res.spec.eviction_policy),
+            parameters=args.cache_parameters(res.spec.eviction_policy),
             opts=self.child(),
         )
         self.group = aws.elasticache.ReplicationGroup(
@@ -49,7 +49,7 @@ class CacheComponent(Component):
             security_group_ids=[group.id],
             parameter_group_name=params.name,
             auth_token=pulumi.Output.secret(token.result),
-            **settings.cache_args(identifier, sizing),
+            **args.cache_args(identifier, sizing),
             opts=self.child(sizing, stateful=True),
         )
         self.register_outputs({"host": self.group.primary_endpoint_address})
@@ -59,7 +59,7 @@ def handle_cache(ctx: Context, res: PlannedResource) -> Deployed:
     comp = CacheComponent(ctx.target, res)
     record = {
         "encore_name": res.name,
-        "host": pulumi.Output.concat(comp.group.primary_endpoint_address, f":{settings.REDIS_PORT}"),
+        "host": pulumi.Output.concat(comp.group.primary_endpoint_address, f":{args.REDIS_PORT}"),
         "key_prefix": res.names["key_prefix"],
         "tls": {},
         "auth": {"env": res.names["auth_env"], "source": comp.secret.arn},

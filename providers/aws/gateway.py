@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from orchestrator.core.plan import PlannedResource
 from providers.aws.session import AwsSession, Component
+from providers.aws.settings import settings_of
 from providers.base import Context, Deployed
 
 NO_URL = "no orchestrator:aws.gatewayBaseUrl: the app's API base URL is empty until the compute issue serves it"
@@ -11,7 +12,7 @@ NO_URL = "no orchestrator:aws.gatewayBaseUrl: the app's API base URL is empty un
 
 def handle_gateway(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
-    base_url = session.plan.env.aws.gateway_base_url
+    base_url = settings_of(session.plan.env).gateway_base_url
     comp = Component("Gateway", res.key, session, {"baseUrl": base_url})
     comp.register_outputs({})
     if not base_url:

@@ -13,20 +13,21 @@ import pulumi_aws as aws
 
 from orchestrator.core.model import Language
 from orchestrator.core.plan import PlannedResource
-from providers.aws import settings
+from providers.aws import args
 from providers.aws.session import AwsSession, Component
+from providers.aws.settings import settings_of
 from providers.base import Context, Deployed
 
 
 class ServiceIdentity(Component):
     def __init__(self, session: AwsSession, res: PlannedResource, needs: list[tuple[tuple[str, ...], Any]]) -> None:
         super().__init__("Service", res.key, session)
-        principal = session.plan.env.aws.compute_principal
+        principal = settings_of(session.plan.env).compute_principal
         self.role = aws.iam.Role(
             f"{res.key}/role",
             name=res.names["identity"],
             description=f"Encore service {res.name}",
-            assume_role_policy=json.dumps(settings.assume_role_policy(principal)),
+            assume_role_policy=json.dumps(args.assume_role_policy(principal)),
             max_session_duration=3600,
             opts=self.child(),
         )
@@ -38,7 +39,7 @@ class ServiceIdentity(Component):
                 role=self.role.id,
                 policy=arns.apply(
                     lambda resolved: json.dumps(
-                        settings.policy_document(zip((acts for acts, _ in needs), resolved, strict=True))
+                        args.policy_document(zip((acts for acts, _ in needs), resolved, strict=True))
                     )
                 ),
                 opts=self.child(),
@@ -51,17 +52,17 @@ def needs_of(ctx: Context, service: str) -> list[tuple[tuple[str, ...], Any]]:
     needs = []
     for grant in ctx.plan.grants_for(service):
         target = ctx.plan.get(grant.resource)
-        actions = settings.actions_for(target.kind, grant.verb, grant.resource)
+        actions = args.actions_for(target.kind, grant.verb, grant.resource)
         if actions:
-            arn = settings.grant_target(ctx.deployed[grant.resource].grants_target, grant.verb, grant.resource)
+            arn = args.grant_target(ctx.deployed[grant.resource].grants_target, grant.verb, grant.resource)
             needs.append((actions, arn))
     return needs
 
 
 def handle_service(ctx: Context, res: PlannedResource) -> Deployed:
     needs = needs_of(ctx, res.name)
-    needs.append((settings.SECRET_READ_ACTIONS, ctx.target.service_auth.secret.arn))  # signs its calls
+    needs.append((args.SECRET_READ_ACTIONS, ctx.target.service_auth.secret.arn))  # signs its calls
     if ctx.plan.language is Language.TYPESCRIPT:  # the runtime fetches ENCORE_RUNTIME_CONFIG_PATH=s3://… itself
-        needs.append((settings.RUNTIME_CONFIG_ACTIONS, ctx.target.runtime_config_store.object_arn))
+        needs.append((args.RUNTIME_CONFIG_ACTIONS, ctx.target.runtime_config_store.object_arn))
     comp = ServiceIdentity(ctx.target, res, needs)
     return Deployed(resource=comp)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from providers.aws import settings
+from providers.aws import args
 from providers.aws.session import Component
+from providers.aws.settings import settings_of
 
 if TYPE_CHECKING:
     from providers.aws.session import AwsSession
@@ -20,19 +21,19 @@ class Network(Component):
     def __init__(self, session: AwsSession) -> None:
         super().__init__("Network", "network", session)
         env = session.plan.env
-        configured = env.aws.availability_zones
-        existing = settings.existing_network(env.aws, where=env.path or f"env {env.name}")
+        configured = settings_of(env).availability_zones
+        existing = args.existing_network(settings_of(env), where=env.path or f"env {env.name}")
         self.zones: tuple[pulumi.Input[str], pulumi.Input[str]] | None
         if existing:
             vpc_id, subnet_ids = existing
             self.vpc_id: pulumi.Input[str] = vpc_id
             self.subnet_ids: list[pulumi.Input[str]] = list(subnet_ids)
-            self.zones = settings.zones(env.aws, ()) if configured else None
+            self.zones = args.zones(settings_of(env), ()) if configured else None
         else:
-            self.zones = self._zones(session) if not configured else settings.zones(env.aws, ())
+            self.zones = self._zones(session) if not configured else args.zones(settings_of(env), ())
             vpc = aws.ec2.Vpc(
                 "network/vpc",
-                cidr_block=settings.VPC_CIDR,
+                cidr_block=args.VPC_CIDR,
                 enable_dns_hostnames=True,
                 enable_dns_support=True,
                 tags={"Name": session.physical("aws.generic", "vpc")},
@@ -50,15 +51,15 @@ class Network(Component):
                     tags={"Name": session.physical("aws.generic", "private", str(i + 1))},
                     opts=self.child(),
                 ).id
-                for i, (cidr, zone) in enumerate(zip(settings.SUBNET_CIDRS, self.zones, strict=True))
+                for i, (cidr, zone) in enumerate(zip(args.SUBNET_CIDRS, self.zones, strict=True))
             ]
         self.services = self._group("services", "Encore services (the compute issue attaches it)")
         aws.vpc.SecurityGroupEgressRule(
             "network/services-https",
             security_group_id=self.services.id,
             ip_protocol="tcp",
-            from_port=settings.HTTPS_PORT,
-            to_port=settings.HTTPS_PORT,
+            from_port=args.HTTPS_PORT,
+            to_port=args.HTTPS_PORT,
             cidr_ipv4="0.0.0.0/0",
             description="AWS APIs",
             opts=self.child(),
@@ -68,7 +69,7 @@ class Network(Component):
 
     def _zones(self, session: AwsSession) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         available = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOutputOptions(parent=self))
-        pair = available.names.apply(lambda names: settings.zones(session.plan.env.aws, names))
+        pair = available.names.apply(lambda names: args.zones(settings_of(session.plan.env), names))
         return pair.apply(lambda p: p[0]), pair.apply(lambda p: p[1])
 
     def _group(self, role: str, description: str) -> aws.ec2.SecurityGroup:

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from orchestrator.core.model import Subscription, Topic
 from orchestrator.core.plan import PlannedResource
-from providers.aws import settings
+from providers.aws import args
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed
 
@@ -21,8 +21,8 @@ class TopicComponent(Component):
         super().__init__("Topic", res.key, session)
         assert isinstance(res.spec, Topic)
         self.spec = res.spec
-        args = settings.topic_args(res.names["topic"], res.spec)
-        self.topic = aws.sns.Topic(f"{res.key}/topic", **args, opts=self.child())
+        topic_args = args.topic_args(res.names["topic"], res.spec)
+        self.topic = aws.sns.Topic(f"{res.key}/topic", **topic_args, opts=self.child())
         self.register_outputs({"arn": self.topic.arn})
 
 
@@ -46,27 +46,27 @@ class SubscriptionComponent(Component):
         sizing, fifo = res.settings, topic.spec.fifo
         dead_letter = aws.sqs.Queue(
             f"{res.key}/dead-letter",
-            **settings.dead_letter_args(res.names["dead_letter"], fifo=fifo),
+            **args.dead_letter_args(res.names["dead_letter"], fifo=fifo),
             opts=self.child(sizing, stateful=True),
         )
-        count = settings.max_receive_count(res.spec.retry.max_retries)
+        count = args.max_receive_count(res.spec.retry.max_retries)
         self.queue = aws.sqs.Queue(
             f"{res.key}/queue",
-            **settings.queue_args(res.names["subscription"], res.spec, fifo=fifo),
-            redrive_policy=dead_letter.arn.apply(lambda arn: json.dumps(settings.redrive_policy(arn, count))),
+            **args.queue_args(res.names["subscription"], res.spec, fifo=fifo),
+            redrive_policy=dead_letter.arn.apply(lambda arn: json.dumps(args.redrive_policy(arn, count))),
             opts=self.child(sizing, stateful=True),
         )
         aws.sqs.RedriveAllowPolicy(
             f"{res.key}/dead-letter-sources",
             queue_url=dead_letter.url,
-            redrive_allow_policy=self.queue.arn.apply(lambda arn: json.dumps(settings.redrive_allow_policy(arn))),
+            redrive_allow_policy=self.queue.arn.apply(lambda arn: json.dumps(args.redrive_allow_policy(arn))),
             opts=self.child(),
         )
         policy = aws.sqs.QueuePolicy(
             f"{res.key}/queue-policy",
             queue_url=self.queue.url,
             policy=pulumi.Output.all(self.queue.arn, topic.topic.arn).apply(
-                lambda arns: json.dumps(settings.queue_policy(arns[0], arns[1]))
+                lambda arns: json.dumps(args.queue_policy(arns[0], arns[1]))
             ),
             opts=self.child(),
         )

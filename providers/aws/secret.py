@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from orchestrator.core import naming
 from orchestrator.core.plan import PlannedResource
-from providers.aws import settings
+from providers.aws import args
 from providers.aws.session import AwsSession, Component
 from providers.base import Context, Deployed
 
@@ -21,7 +21,7 @@ class SecretComponent(Component):
         super().__init__("Secret", res.key, session)
         self.secret = aws.secretsmanager.Secret(
             f"{res.key}/secret",
-            **settings.secret_args(res.names["secret"], res.settings, f"Encore secret {res.name}"),
+            **args.secret_args(res.names["secret"], res.settings, f"Encore secret {res.name}"),
             opts=self.child(res.settings, stateful=True),
         )
         self.register_outputs({"arn": self.secret.arn})

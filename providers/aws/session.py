@@ -16,7 +16,7 @@ import pulumi_random as random
 
 from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
-from providers.aws import settings
+from providers.aws import args
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan, PlannedResource
@@ -58,7 +58,7 @@ class Component(pulumi.ComponentResource):
         """A random value kept in a Secrets Manager secret of its own (its version holds the value)."""
         value = random.RandomPassword(logical, length=length, special=False, opts=self.child(sizing, stateful=True))
         secret = aws.secretsmanager.Secret(
-            logical, **settings.secret_args(secret_name, sizing, description), opts=self.child(sizing, stateful=True)
+            logical, **args.secret_args(secret_name, sizing, description), opts=self.child(sizing, stateful=True)
         )
         aws.secretsmanager.SecretVersion(
             logical, secret_id=secret.id, secret_string=value.result, opts=self.child(sizing, stateful=True)
@@ -72,7 +72,7 @@ class AwsSession:
         self.plan = plan
         self.app_root = app_root
         self.region = env.region or ""
-        self.tags = settings.default_tags(plan.app, env, settings.created_at())
+        self.tags = args.default_tags(plan.app, env, args.created_at())
         self.provider = aws.Provider("aws", region=env.region, default_tags={"tags": self.tags})
 
     # Env-wide resources, each built the first time a handler asks for it.

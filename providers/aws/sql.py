@@ -9,8 +9,9 @@ import pulumi_aws as aws
 
 from orchestrator.core.model import Database
 from orchestrator.core.plan import PlannedResource
-from providers.aws import settings
+from providers.aws import args
 from providers.aws.session import AwsSession, Component
+from providers.aws.settings import settings_of
 from providers.aws.sqldb import SqlDatabase, migration_inputs
 from providers.base import Context, Deployed
 
@@ -26,7 +27,7 @@ class SqlServer(Component):
         sizing, env = res.settings, session.plan.env
         identifier = res.names["server"]
         network = session.network
-        group = network.data_group("sql", settings.POSTGRES_PORT)
+        group = network.data_group("sql", args.POSTGRES_PORT)
         subnets = aws.rds.SubnetGroup(
             f"{res.key}/subnets",
             name=identifier,
@@ -37,14 +38,14 @@ class SqlServer(Component):
         params = aws.rds.ClusterParameterGroup(
             f"{res.key}/params",
             name=identifier,
-            family=settings.sql_family(sizing.sql_engine_version),
+            family=args.sql_family(sizing.sql_engine_version),
             description=f"TLS-only parameters of {identifier}",
-            parameters=settings.sql_parameters(),
+            parameters=args.sql_parameters(),
             opts=self.child(),
         )
         logs = aws.cloudwatch.LogGroup(
             f"{res.key}/logs",
-            name=settings.sql_log_group(identifier),
+            name=args.sql_log_group(identifier),
             retention_in_days=sizing.log_retention_days,
             opts=self.child(sizing, stateful=True),
         )
@@ -53,7 +54,7 @@ class SqlServer(Component):
             db_subnet_group_name=subnets.name,
             db_cluster_parameter_group_name=params.name,
             vpc_security_group_ids=[group.id],
-            **settings.sql_cluster_args(identifier, sizing, env.aws),
+            **args.sql_cluster_args(identifier, sizing, settings_of(env)),
             opts=self.child(sizing, stateful=True, depends_on=[logs]),
         )
         zones = network.zones
@@ -63,7 +64,7 @@ class SqlServer(Component):
                 db_subnet_group_name=subnets.name,
                 engine=aws.rds.EngineType.AURORA_POSTGRESQL,
                 availability_zone=zones[i % 2] if zones else None,
-                **settings.sql_instance_args(identifier, i, sizing, env.aws),
+                **args.sql_instance_args(identifier, i, sizing, settings_of(env)),
                 opts=self.child(sizing, stateful=True, depends_on=[self.cluster]),
             )
             for i in range(sizing.sql_instances)
@@ -77,10 +78,10 @@ class SqlServer(Component):
 def handle_server(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     server = SqlServer(session, res)
-    ca = session.plan.env.aws.sql_ca_cert_pem
+    ca = settings_of(session.plan.env).sql_ca_cert_pem
     if ca is None:
         session.warn(res, CA_WARNING)
-    host = pulumi.Output.concat(server.cluster.endpoint, f":{settings.POSTGRES_PORT}")
+    host = pulumi.Output.concat(server.cluster.endpoint, f":{args.POSTGRES_PORT}")
     record = {"name": res.name, "host": host, "tls": {"ca_cert": ca}}
     return Deployed(provisioned={"sql_servers": [record]}, resource=server)
 

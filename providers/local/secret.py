@@ -12,6 +12,7 @@ from orchestrator.core.errors import BadInput
 from orchestrator.core.files import write_atomic
 from orchestrator.core.model import Kind
 from providers.base import Context, Deployed
+from providers.local.settings import settings_of
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan, PlannedResource
@@ -46,9 +47,10 @@ def store(directory: Path, name: str, value: str) -> None:
 
 
 def env_file_path(env: Env) -> Path | None:
-    if not env.local.secrets_file:
+    secrets_file = settings_of(env).secrets_file
+    if not secrets_file:
         return None
-    path = Path(env.local.secrets_file).expanduser()
+    path = Path(secrets_file).expanduser()
     return path if path.is_absolute() or not env.path else Path(env.path).parent / path
 
 
@@ -88,6 +90,6 @@ def check(plan: Plan, values: dict[str, str]) -> None:
         raise BadInput(
             f"{len(missing)} secret(s) have no value: {', '.join(missing)}; set each with "
             f"`orchestrator secret set --env {plan.env.name} NAME`"
-            + (" or in orchestrator:local.secretsFile" if not plan.env.local.secrets_file else ""),
+            + (" or in orchestrator:local.secretsFile" if not settings_of(plan.env).secrets_file else ""),
             where=f"env {plan.env.name}",
         )

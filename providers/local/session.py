@@ -18,6 +18,7 @@ from orchestrator.ui import UI
 from providers.local import servers
 from providers.local.faults import crashpoint
 from providers.local.servers.postgres import PG_ADMIN
+from providers.local.settings import settings_of
 from providers.local.state import State
 
 REGION = "us-east-1"
@@ -56,7 +57,7 @@ class Session:
         self.ui = ui
         self.secrets = secrets or {}
         self.migrations = migrations or {}
-        url = env.local.postgres_admin_url
+        url = settings_of(env).postgres_admin_url
         self._external_pg = external_postgres(url) if url else None
         self.ports: dict[str, int] = {}
         """The port of each server started (or found running) for this run."""
@@ -85,7 +86,7 @@ class Session:
             readies = []
             for server in servers.ALL:
                 if server.name in needed:
-                    launch = servers.Launch(self.dir, self.env.local, self.state.server(server.name), self.save)
+                    launch = servers.Launch(self.dir, settings_of(self.env), self.state.server(server.name), self.save)
                     result = server.start(launch)
                     self.ports[server.name] = result.port
                     if result.ready is not None:

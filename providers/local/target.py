@@ -29,6 +29,7 @@ from orchestrator.ui import UI
 from providers.base import Applied, Options
 from providers.local import REMOVERS, TABLE, secret, servers, sql
 from providers.local.session import APP_LISTEN, EMULATOR_KEY, REGION, Session, crashpoint
+from providers.local.settings import settings_of
 from providers.local.state import State, ensure_dir, state_dir
 
 if TYPE_CHECKING:
@@ -183,7 +184,7 @@ def _deploy(plan: Plan, ui: UI, inputs: _Inputs) -> None:
     try:
         removing = [state.resources[k] for k in changes.removed]
         start_clock = time.perf_counter()
-        started = session.start(needs | servers.needed_by_records(removing, env.local))
+        started = session.start(needs | servers.needed_by_records(removing, settings_of(env)))
         if started:
             ui.step(f"started {', '.join(started)} in {time.perf_counter() - start_clock:.2f} s")
         for key in changes.removed:
@@ -366,8 +367,9 @@ def status(env: Env, opts: Options, ui: UI) -> int:
     for name, rec in sorted(state.servers.items()):
         port = running.get(name)
         rows.append((name, "running" if port else "stopped", port or rec.get("port", "")))
-    if env.local.postgres_admin_url:
-        rows.append(("postgres", "external", env.local.postgres_admin_url.rsplit("@", 1)[-1]))
+    admin_url = settings_of(env).postgres_admin_url
+    if admin_url:
+        rows.append(("postgres", "external", admin_url.rsplit("@", 1)[-1]))
     ui.table(f"env {env.name}: servers", ("server", "state", "port"), rows)
     resources = [
         (key, rec.get("status", "?"), ", ".join(f"{k}={v}" for k, v in sorted(rec.get("names", {}).items())))
@@ -439,7 +441,7 @@ def destroy(env: Env, opts: Options, ui: UI) -> bool:
         ui.info(f"env {env.name}: nothing to destroy")
         return False
     state = State.load(directory)
-    if env.local.postgres_admin_url:
+    if settings_of(env).postgres_admin_url:
         _drop_external(env, state, ui)
     servers.stop_all(directory, keep_data=False)
     servers.remove_pg_data(directory)
@@ -498,7 +500,7 @@ def env_vars(env: Env, opts: Options, record: Any = None) -> dict[str, str]:
 
 def _stopped_servers(env: Env, state: State) -> list[str]:
     """The servers the last deploy relied on that are not running now."""
-    needs = servers.needed_by_records(state.resources.values(), env.local)
+    needs = servers.needed_by_records(state.resources.values(), settings_of(env))
     running = _running(state)
     return [name for name, port in running.items() if name in needs and port is None]
 

@@ -14,6 +14,7 @@ from unittest import mock
 
 from google.protobuf.message import Message
 
+from orchestrator import stacks
 from orchestrator.core import envs
 from orchestrator.core import plan as planning
 from orchestrator.core.model import (
@@ -67,7 +68,7 @@ STACKS = {
 
 
 def env(cloud: str, name: str = "dev", extra: str = "") -> envs.Env:
-    return envs.parse(STACKS[cloud] + extra, name=name, where=f"stacks/Pulumi.{name}.yaml")
+    return stacks.parse(STACKS[cloud] + extra, name=name, where=f"stacks/Pulumi.{name}.yaml")
 
 
 def _sub(topic: str, name: str, service: str) -> Subscription:

@@ -153,7 +153,7 @@ def test_env_settings_are_compared_but_not_the_stack_file_path() -> None:
     new["env"]["path"] = "/somewhere/else.yaml"
     assert diff(BASE, new).empty
     d = diff(BASE, shop(extra="  orchestrator:aws:\n    sqlMode: provisioned\n"))
-    assert d.app_changes == (FieldChange(path="env.aws.sql_mode", old="serverless", new="provisioned"),)
+    assert d.app_changes == (FieldChange(path="env.settings.sql_mode", old="serverless", new="provisioned"),)
     assert not d.changed
 
 

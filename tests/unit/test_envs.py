@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.core import envs
+from orchestrator import stacks as stack_files
 from orchestrator.core.envs import PRESETS, EnvType
 from orchestrator.core.errors import BadInput, ExitCode
 
@@ -25,7 +25,7 @@ def write(tmp_path: Path, text: str, name: str = "dev") -> Path:
 def fails(tmp_path: Path, text: str, *fragments: str, name: str = "dev") -> str:
     stacks = write(tmp_path, text, name)
     with pytest.raises(BadInput) as info:
-        envs.load(stacks, name)
+        stack_files.load(stacks, name)
     message = str(info.value)
     assert str(stacks / f"Pulumi.{name}.yaml") in message, message
     assert "\n" not in message, message
@@ -88,26 +88,26 @@ def test_bad_yaml_names_line(tmp_path: Path) -> None:
 def test_missing_env_lists_known(tmp_path: Path) -> None:
     stacks = write(tmp_path, LOCAL, "dev")
     with pytest.raises(BadInput, match=r"Pulumi\.prod\.yaml: no such environment \(known: dev\)"):
-        envs.load(stacks, "prod")
+        stack_files.load(stacks, "prod")
 
 
 def test_bad_env_name(tmp_path: Path) -> None:
     stacks = write(tmp_path, LOCAL, "dev")
     with pytest.raises(BadInput, match="environment name 'Dev_1'"):
-        envs.load(stacks, "Dev_1")
+        stack_files.load(stacks, "Dev_1")
 
 
 def test_non_utf8_file(tmp_path: Path) -> None:
     stacks = write(tmp_path, LOCAL)
     (stacks / "Pulumi.dev.yaml").write_bytes(b"config:\n  orchestrator:cloud: \xff\xfe\n")
     with pytest.raises(BadInput, match=r"Pulumi\.dev\.yaml"):
-        envs.load(stacks, "dev")
+        stack_files.load(stacks, "dev")
 
 
 @pytest.mark.parametrize("env_type", list(EnvType))
 def test_presets_per_env_type(env_type: EnvType, tmp_path: Path) -> None:
     stacks = write(tmp_path, LOCAL.replace("development", env_type.value))
-    env = envs.load(stacks, "dev")
+    env = stack_files.load(stacks, "dev")
     assert env.env_type is env_type
     assert env.sizing == PRESETS[env_type]
 
@@ -126,7 +126,7 @@ def test_sizing_and_overrides_layer_on_preset(tmp_path: Path) -> None:
         "  orchestrator:sizing:\n    sqlMaxCapacity: 16\n"
         "  orchestrator:overrides:\n    sql:orders:\n      sqlInstances: 3\n"
     )
-    env = envs.load(write(tmp_path, text), "dev")
+    env = stack_files.load(write(tmp_path, text), "dev")
     assert env.sizing.sql_max_capacity == 16 and env.sizing.protect  # preset kept
     assert env.sizing_for("sql:orders").sql_instances == 3
     assert env.sizing_for("sql:orders").sql_max_capacity == 16

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from orchestrator.core import envs
-from orchestrator.core.envs import Sizing
+from orchestrator import stacks
+from orchestrator.core.envs import Env, Sizing
 from orchestrator.core.errors import MissingTool
 from orchestrator.core.model import Kind, Language
 from orchestrator.core.plan import Plan, PlannedResource
@@ -19,11 +19,11 @@ from providers.local.servers.postgres import PostgresServer
 from providers.local.servers.redis import RedisServer
 
 
-def env(**local: Any) -> envs.Env:
+def env(**local: Any) -> Env:
     config: dict[str, Any] = {"orchestrator:cloud": "local", "orchestrator:envType": "development"}
     if local:
         config["orchestrator:local"] = local
-    return envs.parse(yaml.safe_dump({"config": config}), name="dev", where="stacks/Pulumi.dev.yaml")
+    return stacks.parse(yaml.safe_dump({"config": config}), name="dev", where="stacks/Pulumi.dev.yaml")
 
 
 def plan(*kinds: Kind, language: Language = Language.TYPESCRIPT, **local: Any) -> Plan:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bench import synth
+from orchestrator import stacks
 from orchestrator.core import appmeta, envs, naming
 from orchestrator.core import plan as planning
 from orchestrator.core.model import App
@@ -40,7 +41,7 @@ ENV_ROLES = {"password_env", "auth_env", "env"}
 
 
 def env_for(cloud: str, name: str = "dev") -> envs.Env:
-    return envs.parse(STACKS[cloud], name=name, where=f"stacks/Pulumi.{name}.yaml")
+    return stacks.parse(STACKS[cloud], name=name, where=f"stacks/Pulumi.{name}.yaml")
 
 
 def synth_apps() -> dict[str, App]:
@@ -56,8 +57,9 @@ def synth_apps() -> dict[str, App]:
 
 PLAN_SCRIPT = """
 import json, sys
-from orchestrator.core import appmeta, envs, plan
-env = envs.parse(sys.argv[1], name="dev", where="x")
+from orchestrator import stacks
+from orchestrator.core import appmeta, plan
+env = stacks.parse(sys.argv[1], name="dev", where="x")
 sys.stdout.write(json.dumps([plan.build(appmeta.load(p), env).to_json() for p in sys.argv[2:]]))
 """
 
@@ -245,7 +247,7 @@ def test_names_of_dead_letter_queue_and_similar_subscription_do_not_collide() ->
 
 def test_env_app_name_overrides_metadata_folder(fixtures_dir: Path) -> None:
     app = appmeta.load(fixtures_dir / "ts-uptime" / "meta.pb")
-    env = envs.parse(STACKS["local"] + "  orchestrator:app: uptime\n", name="dev", where="x")
+    env = stacks.parse(STACKS["local"] + "  orchestrator:app: uptime\n", name="dev", where="x")
     plan = planning.build(app, env)
     assert plan.app == "uptime"
     assert plan.get("service:monitor").names["identity"].startswith("uptime-dev-")

@@ -19,15 +19,16 @@ from typing import Any
 import pytest
 import rc_fixtures as fx
 import yaml
+from orchestrator.targets import Options
 from pulumi import automation as auto
 from pulumi.automation import CommandResult, ConcurrentUpdateError, OpType, OutputValue, PreviewResult, UpResult
 
+from orchestrator import stacks
 from orchestrator.core import envs
 from orchestrator.core.errors import BadInput, ExitCode, Locked, MissingTool, OrchestratorError, PendingOperations
 from orchestrator.core.model import Language
 from orchestrator.core.plan import Plan
 from orchestrator.engine import operations as pt
-from orchestrator.targets import Options
 
 REPO = Path(__file__).resolve().parents[2]
 DIY_LOCK = (
@@ -48,7 +49,7 @@ def make_env(env_type: str = "development", name: str = "dev", extra: str = "") 
     Path("stacks").mkdir(exist_ok=True)
     path = Path("stacks") / f"Pulumi.{name}.yaml"
     path.write_text(stack_yaml(env_type) + extra)
-    return envs.load(Path("stacks"), name)
+    return stacks.load(Path("stacks"), name)
 
 
 def make_plan(env: envs.Env, language: Language = Language.TYPESCRIPT) -> Plan:
@@ -564,7 +565,7 @@ def test_a_blocking_policy_violation_is_exit_4_before_any_engine_call(
 ) -> None:
     from orchestrator import policy
 
-    def violating(resources: Any, env_type: Any) -> list[policy.Violation]:
+    def violating(resources: Any, env_type: Any, rules: Any) -> list[policy.Violation]:
         return [policy.Violation("R-S3-04", "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b", "no TLS-only policy"),
                 policy.Violation("R-SEC-01", "urn:pulumi:dev::p::aws:secretsmanager/secret:Secret::s", "no CMK",
                                  advisory=True)]

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from orchestrator import stacks
 from orchestrator.core import envs
 from orchestrator.core.errors import ExitCode, Unsupported
 from orchestrator.core.model import App, Bucket, DeliveryGuarantee, Language, RetryPolicy, Service, Subscription, Topic
@@ -15,7 +16,7 @@ from orchestrator.support import check
 
 
 def _env(cloud_lines: str, name: str = "e") -> envs.Env:
-    return envs.parse(f"config:\n{cloud_lines}", name=name, where=f"Pulumi.{name}.yaml")
+    return stacks.parse(f"config:\n{cloud_lines}", name=name, where=f"Pulumi.{name}.yaml")
 
 
 AZURE = "  orchestrator:cloud: azure\n  orchestrator:envType: development\n  azure-native:location: westeurope\n"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 
 import pytest
+from orchestrator.targets import Options, operation
 
+from orchestrator import stacks
 from orchestrator.core import envs
 from orchestrator.engine import operations as pulumi_target
-from orchestrator.targets import Options, operation
 from runtime_config.schema import infra_pb2, runtime_pb2, secretdata_pb2
 
 
@@ -35,7 +36,7 @@ def _config(env_var: str) -> str:
 @pytest.fixture
 def aws_env() -> envs.Env:
     text = "config:\n  orchestrator:cloud: aws\n  orchestrator:envType: production\n  aws:region: eu-west-1\n"
-    return envs.parse(text, name="prod", where="Pulumi.prod.yaml")
+    return stacks.parse(text, name="prod", where="Pulumi.prod.yaml")
 
 
 def test_cloud_verify_is_the_engine_operation(aws_env: envs.Env) -> None:

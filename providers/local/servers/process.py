@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from orchestrator.core.errors import BadInput, OrchestratorError
 
 if TYPE_CHECKING:
-    from orchestrator.core.envs import LocalSettings
+    from providers.local.settings import Settings as LocalSettings
 
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT = 30.0

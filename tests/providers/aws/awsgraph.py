@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.synth import synth_app
-from orchestrator.core import appmeta, envs
+from orchestrator import stacks
+from orchestrator.core import appmeta
 from orchestrator.core.envs import Env
 from orchestrator.core.plan import Plan, build
 from orchestrator.engine import graph
@@ -45,7 +46,7 @@ def pinned_created_at() -> Iterator[None]:
 
 
 def env(env_type: str) -> Env:
-    return envs.load(STACKS, STACK_OF[env_type])
+    return stacks.load(STACKS, STACK_OF[env_type])
 
 
 @cache

@@ -20,10 +20,10 @@ from awsgraph import (
     synth_render,
 )
 
-from orchestrator import policy
 from orchestrator.core import naming
 from orchestrator.core.model import Kind
 from orchestrator.engine import graph
+from providers.aws import policy
 
 CANARY = "canary-Zq7pW3xR9sT2vB8n"
 
@@ -168,14 +168,15 @@ def test_public_bucket() -> None:
 
 
 def test_existing_network(tmp_path) -> None:
-    from orchestrator.core import appmeta, envs
+    from orchestrator import stacks
+    from orchestrator.core import appmeta
     from orchestrator.core.plan import build
 
     (tmp_path / "Pulumi.shared.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  orchestrator:cloud: aws\n  orchestrator:envType: development\n"
         "  orchestrator:aws:\n    vpcId: vpc-0123456789abcdef0\n    privateSubnetIds: [subnet-a, subnet-b]\n"
     )
-    plan = build(appmeta.load(FIXTURES / "booking-system" / "meta.pb"), envs.load(tmp_path, "shared"))
+    plan = build(appmeta.load(FIXTURES / "booking-system" / "meta.pb"), stacks.load(tmp_path, "shared"))
     resources = render(plan).resources
     assert not of_type(resources, "aws:ec2/vpc:Vpc") and not of_type(resources, "aws:ec2/subnet:Subnet")
     assert {g["inputs"]["vpcId"] for g in of_type(resources, "aws:ec2/securityGroup:SecurityGroup")} == {

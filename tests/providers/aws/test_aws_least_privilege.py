@@ -1,7 +1,7 @@
 """For every service of every fixture (and synthetic apps): its IAM statements are exactly what its grants need.
 
 The expected side is written from the baseline (§4.2) and runtime-expectations §6.2/§7 here,
-independently of providers/aws/settings.py, and the ARNs from the plan's physical names.
+independently of providers/aws/args.py, and the ARNs from the plan's physical names.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from awsgraph import ENV_TYPES, FIXTURE_NAMES, fixture_plan, fixture_render, of_
 from orchestrator.core import naming
 from orchestrator.core.model import Kind, Language
 from orchestrator.core.plan import Plan
-from orchestrator.engine import graph
+from providers.aws import mocks
 
 GET_SECRET = {"secretsmanager:GetSecretValue"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
@@ -37,7 +37,7 @@ def _secret(name: str) -> str:
 
 
 def expected(plan: Plan, service: str) -> dict[str, set[str]]:
-    region, account = plan.env.region, graph.ACCOUNT
+    region, account = plan.env.region, mocks.ACCOUNT
     need: dict[str, set[str]] = {}
     for g in plan.grants_for(service):
         kind = g.resource.partition(":")[0]
@@ -124,6 +124,6 @@ def test_trust_is_the_compute_principal() -> None:
     plan = fixture_plan("ai-chat", "production")
     for role in of_type(fixture_render("ai-chat", "production").resources, "aws:iam/role:Role"):
         doc = json.loads(role["inputs"]["assumeRolePolicy"])
-        assert doc["Statement"] == [{"Effect": "Allow", "Principal": {"Service": plan.env.aws.compute_principal},
+        assert doc["Statement"] == [{"Effect": "Allow", "Principal": {"Service": plan.env.settings.compute_principal},
                                      "Action": "sts:AssumeRole"}]
         assert "managedPolicyArns" not in role["inputs"]

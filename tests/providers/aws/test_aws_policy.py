@@ -10,6 +10,7 @@ import pytest
 from awsgraph import ENV_TYPES, FIXTURE_NAMES, REPO, fixture_render, of_type, synth_render
 
 from orchestrator import policy
+from providers.aws import policy as aws
 
 Graph = list[dict[str, Any]]
 Mutation = Callable[[Graph], None]
@@ -69,15 +70,15 @@ def _tags(edit: Callable[[dict[str, str]], None]) -> Mutation:
 
 
 def _open_private_bucket(g: Graph) -> None:
-    private = {c["urn"] for c in of_type(g, policy.BUCKET_COMPONENT) if not c["inputs"]["public"]}
-    blocks = [b for b in of_type(g, policy.S3_PUBLIC_ACCESS) if b["parent"] in private]
+    private = {c["urn"] for c in of_type(g, aws.BUCKET_COMPONENT) if not c["inputs"]["public"]}
+    blocks = [b for b in of_type(g, aws.S3_PUBLIC_ACCESS) if b["parent"] in private]
     assert blocks
     blocks[0]["inputs"]["blockPublicPolicy"] = False
 
 
 def _receive_count(count: int) -> Mutation:
     def mutate(g: Graph) -> None:
-        for q in of_type(g, policy.SQS_QUEUE):
+        for q in of_type(g, aws.SQS_QUEUE):
             if "redrivePolicy" in q["inputs"]:
                 q["inputs"]["redrivePolicy"] = json.dumps(dict(json.loads(q["inputs"]["redrivePolicy"]),
                                                                maxReceiveCount=count))
@@ -86,31 +87,31 @@ def _receive_count(count: int) -> Mutation:
 
 
 def _add_rotation(g: Graph) -> None:
-    for version in of_type(g, policy.SECRET_VERSION):
-        g.append({"urn": version["urn"] + "-rotation", "type": policy.SECRET_ROTATION, "name": "rotation",
+    for version in of_type(g, aws.SECRET_VERSION):
+        g.append({"urn": version["urn"] + "-rotation", "type": aws.SECRET_ROTATION, "name": "rotation",
                   "parent": version["parent"], "inputs": {}, "options": {"protect": False, "retainOnDelete": False},
                   "dependencies": [d for d in version["dependencies"] if "secret:Secret" in d]})
 
 
 def _add_open_ingress(g: Graph) -> None:
-    (group,) = [s for s in of_type(g, policy.SECURITY_GROUP) if s["name"] == "network/cache-sg"]
-    g.append({"urn": "urn:x::open", "type": policy.INGRESS_RULES[0], "name": "open", "parent": None,
+    (group,) = [s for s in of_type(g, aws.SECURITY_GROUP) if s["name"] == "network/cache-sg"]
+    g.append({"urn": "urn:x::open", "type": aws.INGRESS_RULES[0], "name": "open", "parent": None,
               "inputs": {"cidrIpv4": "0.0.0.0/0", "fromPort": 6379, "toPort": 6379, "ipProtocol": "tcp"},
               "options": {"protect": False, "retainOnDelete": False, "provider": None},
               "dependencies": [group["urn"]]})
 
 
 def _second_role(g: Graph) -> None:
-    role = dict(of_type(g, policy.IAM_ROLE)[0], urn="urn:x::extra-role", name="extra-role")
+    role = dict(of_type(g, aws.IAM_ROLE)[0], urn="urn:x::extra-role", name="extra-role")
     g.append(role)
 
 
 def _statement(edit: Callable[[dict[str, Any]], None]) -> Mutation:
-    return _edit_policy(policy.IAM_ROLE_POLICY, lambda doc: edit(doc["Statement"][0]))
+    return _edit_policy(aws.IAM_ROLE_POLICY, lambda doc: edit(doc["Statement"][0]))
 
 
 def _kms(rotation: bool) -> Graph:
-    return [{"urn": "urn:x::key", "type": policy.KMS_KEY, "name": "key", "parent": None,
+    return [{"urn": "urn:x::key", "type": aws.KMS_KEY, "name": "key", "parent": None,
              "inputs": {"enableKeyRotation": rotation, "policy": json.dumps({"Statement": [
                  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
                   "Resource": "*"}]})},
@@ -124,7 +125,7 @@ def _github_role(sub: str) -> Graph:
                             "Condition": {"StringEquals": {"token.actions.githubusercontent.com:sub": sub,
                                                            "token.actions.githubusercontent.com:aud":
                                                                "sts.amazonaws.com"}}}]}
-    return [{"urn": "urn:x::ci", "type": policy.IAM_ROLE, "name": "ci", "parent": None,
+    return [{"urn": "urn:x::ci", "type": aws.IAM_ROLE, "name": "ci", "parent": None,
              "inputs": {"name": "ci", "assumeRolePolicy": json.dumps(trust)},
              "options": {"protect": False, "retainOnDelete": False, "provider": PROVIDER}, "dependencies": []}]
 
@@ -138,86 +139,86 @@ def _fixed(graph: Graph) -> Callable[[], Graph]:
 
 
 PROD, PREVIEW = "production", "ephemeral"
-RDS_GROUP = policy.REDIS_GROUP
+RDS_GROUP = aws.REDIS_GROUP
 
 # rule id -> (env type, base graph, mutation that makes it pass (None: the base passes), mutation that makes it fail)
 CASES: dict[str, tuple[str, Callable[[], Graph], Mutation | None, Mutation]] = {
-    "R-SQL-01": (PROD, _synth(PROD), None, _set(policy.RDS_CLUSTER, "storageEncrypted", False)),
-    "R-SQL-02": (PROD, _synth(PROD), None, _set(policy.RDS_CLUSTER_INSTANCE, "publiclyAccessible", True)),
-    "R-SQL-03": (PROD, _synth(PROD), None, _set(policy.RDS_CLUSTER, "backupRetentionPeriod", 3)),
-    "R-SQL-04": (PROD, _synth(PROD), None, _set(policy.RDS_CLUSTER, "deletionProtection", False)),
-    "R-SQL-05": (PROD, _synth(PROD), None, _set(policy.RDS_CLUSTER, "iamDatabaseAuthenticationEnabled", False)),
-    "R-SQL-06": (PROD, _synth(PROD), None, lambda g: g.remove(of_type(g, policy.RDS_CLUSTER_INSTANCE)[1])),
-    "R-SQL-07": (PROD, _synth(PROD), None, _set(policy.RDS_CLUSTER_PARAMS, "parameters", [])),
-    "R-SQL-08": (PROD, _synth(PROD), None, _set(policy.RDS_CLUSTER_INSTANCE, "autoMinorVersionUpgrade", False)),
-    "R-SQL-09": (PROD, _synth(PROD), None, _set(policy.RDS_CLUSTER, "enabledCloudwatchLogsExports", [])),
-    "R-SQL-10": (PROD, _synth(PROD), None, _set(policy.RDS_CLUSTER, "skipFinalSnapshot", True)),
+    "R-SQL-01": (PROD, _synth(PROD), None, _set(aws.RDS_CLUSTER, "storageEncrypted", False)),
+    "R-SQL-02": (PROD, _synth(PROD), None, _set(aws.RDS_CLUSTER_INSTANCE, "publiclyAccessible", True)),
+    "R-SQL-03": (PROD, _synth(PROD), None, _set(aws.RDS_CLUSTER, "backupRetentionPeriod", 3)),
+    "R-SQL-04": (PROD, _synth(PROD), None, _set(aws.RDS_CLUSTER, "deletionProtection", False)),
+    "R-SQL-05": (PROD, _synth(PROD), None, _set(aws.RDS_CLUSTER, "iamDatabaseAuthenticationEnabled", False)),
+    "R-SQL-06": (PROD, _synth(PROD), None, lambda g: g.remove(of_type(g, aws.RDS_CLUSTER_INSTANCE)[1])),
+    "R-SQL-07": (PROD, _synth(PROD), None, _set(aws.RDS_CLUSTER_PARAMS, "parameters", [])),
+    "R-SQL-08": (PROD, _synth(PROD), None, _set(aws.RDS_CLUSTER_INSTANCE, "autoMinorVersionUpgrade", False)),
+    "R-SQL-09": (PROD, _synth(PROD), None, _set(aws.RDS_CLUSTER, "enabledCloudwatchLogsExports", [])),
+    "R-SQL-10": (PROD, _synth(PROD), None, _set(aws.RDS_CLUSTER, "skipFinalSnapshot", True)),
     "R-S3-01": (PROD, _synth(PROD), None, _open_private_bucket),
-    "R-S3-02": (PROD, _synth(PROD), None, _drop_type(*policy.S3_ENCRYPTION)),
-    "R-S3-02-CMK": (PROD, _synth(PROD), _set(policy.S3_ENCRYPTION[0], "rules", [
+    "R-S3-02": (PROD, _synth(PROD), None, _drop_type(*aws.S3_ENCRYPTION)),
+    "R-S3-02-CMK": (PROD, _synth(PROD), _set(aws.S3_ENCRYPTION[0], "rules", [
         {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]), lambda g: None),
-    "R-S3-03": (PROD, _synth(PROD), None, _drop_type(*policy.S3_VERSIONING)),
-    "R-S3-04": (PROD, _synth(PROD), None, _edit_policy(policy.S3_POLICY, lambda d: d["Statement"].pop(0))),
-    "R-S3-05": (PROD, _synth(PROD), None, _edit_policy(policy.S3_POLICY, lambda d: d["Statement"].append(
+    "R-S3-03": (PROD, _synth(PROD), None, _drop_type(*aws.S3_VERSIONING)),
+    "R-S3-04": (PROD, _synth(PROD), None, _edit_policy(aws.S3_POLICY, lambda d: d["Statement"].pop(0))),
+    "R-S3-05": (PROD, _synth(PROD), None, _edit_policy(aws.S3_POLICY, lambda d: d["Statement"].append(
         {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::x/*"}))),
-    "R-S3-06": (PROD, _synth(PROD), None, _drop_type(*policy.S3_LOGGING)),
-    "R-S3-07": (PROD, _synth(PROD), None, _set(policy.S3_BUCKET, "forceDestroy", True)),
-    "R-MSG-01": (PROD, _synth(PROD), None, _set(policy.SNS_TOPIC, "kmsMasterKeyId", _DROP)),
-    "R-MSG-01-CMK": (PROD, _synth(PROD), _set(policy.SNS_TOPIC, "kmsMasterKeyId", "arn:aws:kms:eu-west-1:1:key/k"),
+    "R-S3-06": (PROD, _synth(PROD), None, _drop_type(*aws.S3_LOGGING)),
+    "R-S3-07": (PROD, _synth(PROD), None, _set(aws.S3_BUCKET, "forceDestroy", True)),
+    "R-MSG-01": (PROD, _synth(PROD), None, _set(aws.SNS_TOPIC, "kmsMasterKeyId", _DROP)),
+    "R-MSG-01-CMK": (PROD, _synth(PROD), _set(aws.SNS_TOPIC, "kmsMasterKeyId", "arn:aws:kms:eu-west-1:1:key/k"),
                      lambda g: None),
-    "R-MSG-02": (PROD, _synth(PROD), None, _set(policy.SQS_QUEUE, "sqsManagedSseEnabled", False)),
-    "R-MSG-02-CMK": (PROD, _synth(PROD), _set(policy.SQS_QUEUE, "kmsMasterKeyId", "arn:aws:kms:eu-west-1:1:key/k"),
+    "R-MSG-02": (PROD, _synth(PROD), None, _set(aws.SQS_QUEUE, "sqsManagedSseEnabled", False)),
+    "R-MSG-02-CMK": (PROD, _synth(PROD), _set(aws.SQS_QUEUE, "kmsMasterKeyId", "arn:aws:kms:eu-west-1:1:key/k"),
                      lambda g: None),
     "R-MSG-03": (PROD, _synth(PROD), None, _edit_policy(
-        policy.SQS_QUEUE_POLICY, lambda d: d["Statement"][0].update(Principal="*", Condition={}))),
+        aws.SQS_QUEUE_POLICY, lambda d: d["Statement"][0].update(Principal="*", Condition={}))),
     "R-MSG-04": (PROD, _synth(PROD), None,
-                 _set(policy.SQS_QUEUE, "redrivePolicy", _DROP, only=lambda r: r["name"].endswith("/queue"))),
+                 _set(aws.SQS_QUEUE, "redrivePolicy", _DROP, only=lambda r: r["name"].endswith("/queue"))),
     "R-MSG-04-COUNT": (PROD, _synth(PROD), _receive_count(5), lambda g: None),
     "R-RDS-01": (PROD, _synth(PROD), None, _set(RDS_GROUP, "atRestEncryptionEnabled", False)),
     "R-RDS-02": (PROD, _synth(PROD), None, _set(RDS_GROUP, "transitEncryptionEnabled", False)),
     "R-RDS-03": (PROD, _synth(PROD), None, _set(RDS_GROUP, "multiAzEnabled", False)),
     "R-RDS-04": (PROD, _synth(PROD), None, _set(RDS_GROUP, "snapshotRetentionLimit", 0)),
     "R-RDS-05": (PROD, _synth(PROD), None, _add_open_ingress),
-    "R-SEC-01": (PROD, _synth(PROD), _set(policy.SECRET, "kmsKeyId", "arn:aws:kms:eu-west-1:1:key/k"), lambda g: None),
-    "R-SEC-02": (PROD, _synth(PROD), None, _set(policy.SECRET, "recoveryWindowInDays", 3)),
+    "R-SEC-01": (PROD, _synth(PROD), _set(aws.SECRET, "kmsKeyId", "arn:aws:kms:eu-west-1:1:key/k"), lambda g: None),
+    "R-SEC-02": (PROD, _synth(PROD), None, _set(aws.SECRET, "recoveryWindowInDays", 3)),
     "R-SEC-03": (PROD, _synth(PROD), _add_rotation, lambda g: None),
-    "R-SEC-09": (PROD, _fixed(_kms(True)), None, _set(policy.KMS_KEY, "enableKeyRotation", False)),
+    "R-SEC-09": (PROD, _fixed(_kms(True)), None, _set(aws.KMS_KEY, "enableKeyRotation", False)),
     "R-IAM-01": (PROD, _synth(PROD), None, _statement(lambda s: s.update(Action=["s3:*"]))),
     "R-IAM-02": (PROD, _synth(PROD), None, _statement(lambda s: s.update(Resource="*"))),
     "R-IAM-03": (PROD, _synth(PROD), None,
-                 _set(policy.IAM_ROLE, "managedPolicyArns", ["arn:aws:iam::aws:policy/AmazonS3FullAccess"])),
+                 _set(aws.IAM_ROLE, "managedPolicyArns", ["arn:aws:iam::aws:policy/AmazonS3FullAccess"])),
     "R-IAM-04": (PROD, _synth(PROD), None, _statement(lambda s: s.update(Action=["iam:PassRole"]))),
     "R-IAM-05": (PROD, _synth(PROD), None, _edit_policy(
-        policy.IAM_ROLE, lambda d: d["Statement"][0].update(Principal="*"), key="assumeRolePolicy")),
+        aws.IAM_ROLE, lambda d: d["Statement"][0].update(Principal="*"), key="assumeRolePolicy")),
     "R-IAM-06": (PROD, _fixed(_github_role("repo:acme/shop:environment:prod")), None,
-                 _set(policy.IAM_ROLE, "assumeRolePolicy", json.dumps(json.loads(
+                 _set(aws.IAM_ROLE, "assumeRolePolicy", json.dumps(json.loads(
                      _github_role("repo:acme/*")[0]["inputs"]["assumeRolePolicy"])))),
     "R-IAM-07": (PROD, _synth(PROD), None, _second_role),
-    "PV-01": (PREVIEW, _synth(PREVIEW), None, _option(policy.RDS_CLUSTER, "protect", True)),
-    "PV-02": (PREVIEW, _synth(PREVIEW), None, _set(policy.RDS_CLUSTER, "deletionProtection", True)),
-    "PV-03": (PREVIEW, _synth(PREVIEW), None, _set(policy.S3_BUCKET, "forceDestroy", False)),
-    "PV-04": (PREVIEW, _synth(PREVIEW), None, _set(policy.SECRET, "recoveryWindowInDays", 7)),
-    "PV-05": (PREVIEW, _synth(PREVIEW), None, _set(policy.S3_BUCKET, "bucket", "someone-elses-bucket")),
+    "PV-01": (PREVIEW, _synth(PREVIEW), None, _option(aws.RDS_CLUSTER, "protect", True)),
+    "PV-02": (PREVIEW, _synth(PREVIEW), None, _set(aws.RDS_CLUSTER, "deletionProtection", True)),
+    "PV-03": (PREVIEW, _synth(PREVIEW), None, _set(aws.S3_BUCKET, "forceDestroy", False)),
+    "PV-04": (PREVIEW, _synth(PREVIEW), None, _set(aws.SECRET, "recoveryWindowInDays", 7)),
+    "PV-05": (PREVIEW, _synth(PREVIEW), None, _set(aws.S3_BUCKET, "bucket", "someone-elses-bucket")),
     "PV-06": (PREVIEW, _synth(PREVIEW), None, _tags(lambda t: t.pop("ttl"))),
     "PV-07": (PREVIEW, _synth(PREVIEW), None, _set(RDS_GROUP, "numCacheClusters", 2)),
-    "P-01": (PROD, _synth(PROD), None, _option(policy.RDS_CLUSTER, "retainOnDelete", False)),
+    "P-01": (PROD, _synth(PROD), None, _option(aws.RDS_CLUSTER, "retainOnDelete", False)),
     "R-TAG-01": (PROD, _synth(PROD), None, _tags(lambda t: t.pop("app"))),
 }
 
 
 def test_every_rule_has_cases() -> None:
-    assert sorted(CASES) == sorted(r.id for r in policy.RULES)
+    assert sorted(CASES) == sorted(r.id for r in aws.RULES)
 
 
 def test_rule_ids_unique() -> None:
-    ids = [r.id for r in policy.RULES]
+    ids = [r.id for r in aws.RULES]
     assert len(ids) == len(set(ids))
 
 
 def _of_rule(rule_id: str, graph: Graph, env_type: str) -> tuple[int, list[policy.Violation]]:
-    (rule,) = [r for r in policy.RULES if r.id == rule_id]
+    (rule,) = [r for r in aws.RULES if r.id == rule_id]
     applies = sum(1 for r in graph if rule.applies(r))
-    return applies, [v for v in policy.evaluate(graph, env_type) if v.rule == rule_id]
+    return applies, [v for v in policy.evaluate(graph, env_type, aws.RULES) if v.rule == rule_id]
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
@@ -244,21 +245,21 @@ def test_rule_fails(rule_id: str) -> None:
 @pytest.mark.parametrize("env_type", ENV_TYPES)
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_fixtures_meet_the_baseline(name: str, env_type: str) -> None:
-    found = policy.blocking(policy.evaluate(fixture_render(name, env_type).resources, env_type))
+    found = policy.blocking(policy.evaluate(fixture_render(name, env_type).resources, env_type, aws.RULES))
     assert found == [], "\n".join(map(str, found))
 
 
 @pytest.mark.parametrize("env_type", ENV_TYPES)
 @pytest.mark.parametrize("language", ["typescript", "go"])
 def test_synthetic_apps_meet_the_baseline(env_type: str, language: str) -> None:
-    found = policy.blocking(policy.evaluate(synth_render(10, env_type, language).resources, env_type))
+    found = policy.blocking(policy.evaluate(synth_render(10, env_type, language).resources, env_type, aws.RULES))
     assert found == [], "\n".join(map(str, found))
 
 
 def test_scopes() -> None:
-    prod = {r.id: adv for r, adv in policy.rules_for("production")}
-    preview = {r.id: adv for r, adv in policy.rules_for("ephemeral")}
-    dev = {r.id: adv for r, adv in policy.rules_for("development")}
+    prod = {r.id: adv for r, adv in policy.rules_for(aws.RULES, "production")}
+    preview = {r.id: adv for r, adv in policy.rules_for(aws.RULES, "ephemeral")}
+    dev = {r.id: adv for r, adv in policy.rules_for(aws.RULES, "development")}
     assert prod["R-SQL-04"] is False and preview["R-SQL-04"] is True
     assert "PV-01" in preview and "PV-01" not in prod and "PV-01" not in dev
     assert prod["R-SEC-01"] is True  # advisory by definition
@@ -266,18 +267,18 @@ def test_scopes() -> None:
 
 def test_exceptions_are_documented() -> None:
     doc = (REPO / "docs" / "security-exceptions.md").read_text(encoding="utf-8")
-    ids = {r.id for r in policy.RULES}
-    for rule_id in policy.EXCEPTIONS:
+    ids = {r.id for r in aws.RULES}
+    for rule_id in aws.EXCEPTIONS:
         assert rule_id in ids
         assert f"`{rule_id}`" in doc, f"{rule_id} is excepted but not documented"
 
 
 def test_violations_name_the_resource() -> None:
     graph = synth_render(10, PROD).resources
-    _set(policy.RDS_CLUSTER, "storageEncrypted", False)(graph)
-    (v,) = [v for v in policy.evaluate(graph, PROD) if v.rule == "R-SQL-01"]
+    _set(aws.RDS_CLUSTER, "storageEncrypted", False)(graph)
+    (v,) = [v for v in policy.evaluate(graph, PROD, aws.RULES) if v.rule == "R-SQL-01"]
     assert v.blocking and str(v) == "R-SQL-01: sql-server:default/cluster: storageEncrypted is not true"
 
 
 def test_empty_graph_is_quiet() -> None:
-    assert policy.evaluate([], "production") == []
+    assert policy.evaluate([], "production", aws.RULES) == []

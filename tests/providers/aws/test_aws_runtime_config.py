@@ -9,17 +9,18 @@ import pytest
 import yaml
 from awsgraph import FIXTURE_NAMES, FIXTURES, fixture_plan, fixture_render, render, synth_plan, synth_render
 
-from orchestrator.core import appmeta, envs, naming
+from orchestrator import stacks
+from orchestrator.core import appmeta, naming
 from orchestrator.core.model import App, Kind, Topic
 from orchestrator.core.plan import Plan, build
-from orchestrator.engine import graph
+from providers.aws import mocks
 from runtime_config.build import build as build_config
 from runtime_config.infra import Provisioned
 from runtime_config.infra_json import build_infra_json
 from runtime_config.schema import infra_pb2
 
 REGION = "eu-west-1"
-ACCOUNT = graph.ACCOUNT
+ACCOUNT = mocks.ACCOUNT
 SNS_ARN = re.compile(rf"^arn:aws:sns:{REGION}:{ACCOUNT}:[A-Za-z0-9_-]+(\.fifo)?$")
 SQS_URL = re.compile(rf"^https://sqs\.{REGION}\.amazonaws\.com/{ACCOUNT}/[A-Za-z0-9_-]+(\.fifo)?$")
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBmock\n-----END CERTIFICATE-----\n"
@@ -159,7 +160,7 @@ def test_sql_ca_from_the_stack_file(tmp_path: Path) -> None:
     config = {"aws:region": REGION, "orchestrator:cloud": "aws", "orchestrator:envType": "production",
               "orchestrator:aws": {"sqlCaCertPem": PEM}}
     (tmp_path / "Pulumi.ca.yaml").write_text(yaml.safe_dump({"config": config}))
-    plan = build(_app("polar-file-sharing"), envs.load(tmp_path, "ca"))
+    plan = build(_app("polar-file-sharing"), stacks.load(tmp_path, "ca"))
     rendered = render(plan)
     record = provisioned(rendered.outputs)
     assert record.sql_servers[0].tls is not None and record.sql_servers[0].tls.ca_cert == PEM
@@ -176,7 +177,7 @@ def test_gateway_without_url_warns(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.nourl.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  orchestrator:cloud: aws\n  orchestrator:envType: development\n"
     )
-    plan = build(_app("replicate-image-generator"), envs.load(tmp_path, "nourl"))
+    plan = build(_app("replicate-image-generator"), stacks.load(tmp_path, "nourl"))
     rendered = render(plan)
     assert provisioned(rendered.outputs).gateways[0].base_url == ""
     assert any("gatewayBaseUrl" in w for w in rendered.warnings)

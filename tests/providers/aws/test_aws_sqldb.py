@@ -15,7 +15,8 @@ import psycopg
 import pytest
 from awsgraph import FIXTURES, fixture_plan, of_type, render
 
-from orchestrator.core import appmeta, envs
+from orchestrator import stacks
+from orchestrator.core import appmeta
 from orchestrator.core.errors import BadInput
 from orchestrator.core.model import App
 from orchestrator.core.plan import build
@@ -174,7 +175,7 @@ def test_stack_for_other_envs_builds(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.dev.yaml").write_text(
         "config:\n  aws:region: us-east-1\n  orchestrator:cloud: aws\n  orchestrator:envType: development\n"
     )
-    plan = build(appmeta.load(FIXTURES / "ts-uptime" / "meta.pb"), envs.load(tmp_path, "dev"))
+    plan = build(appmeta.load(FIXTURES / "ts-uptime" / "meta.pb"), stacks.load(tmp_path, "dev"))
     resources = render(plan).resources
     assert not any(r["options"]["protect"] for r in resources)
     (cluster,) = of_type(resources, "aws:rds/cluster:Cluster")

@@ -8,11 +8,11 @@ from pathlib import Path
 import boto3
 import pytest
 from motoserver import CREDENTIALS, Moto, server
+from orchestrator.targets import Options
 
-from orchestrator.core import envs
+from orchestrator import stacks
 from orchestrator.core.errors import BadInput
 from orchestrator.engine import operations as pt
-from orchestrator.targets import Options
 
 pytestmark = pytest.mark.local
 
@@ -43,7 +43,7 @@ class UI:
 
 
 def test_the_value_goes_to_the_plans_secret_and_is_never_echoed(aws: object) -> None:
-    env = envs.parse(STACK, name="dev", where="stacks/Pulumi.dev.yaml")
+    env = stacks.parse(STACK, name="dev", where="stacks/Pulumi.dev.yaml")
     name = pt.secret_name(env, "StripeKey", Options())
     aws.create_secret(Name=name, Description="made by the program")  # type: ignore[attr-defined]
     ui = UI()
@@ -56,7 +56,7 @@ def test_the_value_goes_to_the_plans_secret_and_is_never_echoed(aws: object) -> 
 
 
 def test_a_secret_the_program_has_not_made_yet_says_deploy_first(aws: object, tmp_path: Path) -> None:
-    env = envs.parse(STACK, name="fresh", where="stacks/Pulumi.fresh.yaml")
+    env = stacks.parse(STACK, name="fresh", where="stacks/Pulumi.fresh.yaml")
     with pytest.raises(BadInput, match="deploy fresh first") as info:
         pt.set_secret(env, "StripeKey", CANARY, Options(), UI())  # type: ignore[arg-type]
     assert CANARY not in str(info.value)
