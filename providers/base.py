@@ -11,12 +11,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from orchestrator.core.model import Kind
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Grant, Plan, PlannedResource
+    from runtime_config.infra import Provisioned
 
 @dataclass
 class Deployed:
@@ -27,6 +29,22 @@ class Deployed:
     """Per grant verb (or "*"), what an access policy names: ARNs, resource ids (may hold Outputs)."""
     resource: Any = None
     """The ComponentResource (cloud targets) that children and dependants attach to."""
+
+
+@dataclass
+class Delivered:
+    """What a cloud's `delivery.deliver` hands back after a deploy."""
+
+    provisioned: Provisioned
+    """As deployed, possibly completed (e.g. with the runtime config's URL)."""
+    files: dict[str, Path]
+    """The written runtime-config files by role."""
+    env_vars: dict[str, str]
+    """What the app process needs in its environment to find its config."""
+    secret_env: dict[str, str | None]
+    """Env var the platform injects -> where its value lives (None if unknown)."""
+    notes: list[str] = field(default_factory=list)
+    """Messages for the human running the deploy."""
 
 
 @dataclass

@@ -170,23 +170,15 @@ def env_vars(env: Env, opts: Options) -> dict[str, str]:
 
 
 def set_secret(env: Env, name: str, value: str, opts: Options, ui: UI) -> int:
-    if env.cloud != "aws":
-        raise BadInput(f"`secret set` is implemented for aws, not {env.cloud}", where=f"env {env.name}")
-    secret_id = secret_name(env, name, opts)
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    from providers import registry
 
-    client = boto3.client("secretsmanager", region_name=env.region)
+    target = registry.get(env.cloud)
     try:
-        client.put_secret_value(SecretId=secret_id, SecretString=value)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "ResourceNotFoundException":
-            raise BadInput(f"no such secret in {env.region}; deploy {env.name} first", where=secret_id) from None
-        message = exc.response.get("Error", {}).get("Message", "")
-        raise OrchestratorError(f"{code}: {message}", where=secret_id) from None
-    except BotoCoreError as exc:
-        raise OrchestratorError(str(exc), where=secret_id) from None
+        delivery = target.part("delivery")
+    except ModuleNotFoundError:
+        raise BadInput(f"`secret set` is not implemented for {env.cloud}", where=f"env {env.name}") from None
+    secret_id = secret_name(env, name, opts)
+    delivery.set_secret(env, secret_id, value)
     ui.success(f"set secret {name} in {env.name} ({secret_id}); running services see it after a restart")
     return 0
 
@@ -566,48 +558,23 @@ def provisioned_from(outputs: Mapping[str, Any], env: Env) -> Provisioned:
 
 
 def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI) -> dict[str, Any]:
-    """Provisioned -> runtime config files -> (TypeScript) the protobuf uploaded to S3 -> the local record."""
-    from orchestrator.core.model import Language
-    from runtime_config.encode import PATH_VAR
-    from runtime_config.write import write_outputs
+    """Provisioned -> the cloud's delivery (runtime config files, where the process reads them) -> the local record."""
+    from providers import registry
 
     env = plan.env
-    provisioned = provisioned_from(outputs, env)
     out_dir = record_dir(env, opts)
-    process_env: dict[str, str] = {}
-    if env.region:
-        process_env["AWS_REGION"] = env.region
-    if plan.language is Language.GO:
-        written = write_outputs(plan, provisioned, out_dir)
-        process_env.update(written.env)
-        ui.info(f"Go apps read {written.paths['infra_config']} from a file: ship it with the image and point "
-                "ENCORE_INFRA_CONFIG_PATH at it")
-    else:
-        from providers.aws import config_upload
-
-        bucket = config_upload.bucket_from_outputs(outputs, env=env.name)
-        provisioned = provisioned.model_copy(update={"runtime_config_url": f"s3://{bucket}/{config_upload.KEY}"})
-        written = write_outputs(plan, provisioned, out_dir)
-        url = config_upload.upload(written.paths["runtime_config"], bucket=bucket, region=env.region)
-        process_env[PATH_VAR] = url
+    delivered = registry.get(env.cloud).part("delivery").deliver(plan, provisioned_from(outputs, env), outputs, out_dir)
+    for note in delivered.notes:
+        ui.info(note)
     record = {
         "format": 1, "app": plan.app, "env": env.name, "cloud": env.cloud, "language": plan.language.value,
         "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "files": {role: str(path) for role, path in written.paths.items()},
-        "env_vars": process_env, "secret_env": secret_sources(provisioned),
-        "provisioned": provisioned.redacted(),
+        "files": {role: str(path) for role, path in delivered.files.items()},
+        "env_vars": delivered.env_vars, "secret_env": delivered.secret_env,
+        "provisioned": delivered.provisioned.redacted(),
     }
     write_atomic(out_dir / RECORD_FILE, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode(), mode=0o600)
     return record
-
-
-def secret_sources(provisioned: Provisioned) -> dict[str, str | None]:
-    """Every env var the platform must inject -> where its value lives (ECS `valueFrom` syntax), None if unknown."""
-    out: dict[str, str | None] = {}
-    for _, ref in provisioned.secret_refs():
-        if ref.env:
-            out[ref.env] = (f"{ref.source}:{ref.json_key}::" if ref.json_key else ref.source) if ref.source else None
-    return out
 
 
 def record_dir(env: Env, opts: Options) -> Path:
