@@ -67,6 +67,22 @@ class Deployed:
 
 
 @dataclass
+class Delivered:
+    """What a cloud's `delivery.deliver` hands back after a deploy."""
+
+    provisioned: Provisioned
+    """As deployed, possibly completed (e.g. with the runtime config's URL)."""
+    files: dict[str, Path]
+    """The written runtime-config files by role."""
+    env_vars: dict[str, str]
+    """What the app process needs in its environment to find its config."""
+    secret_env: dict[str, str | None]
+    """Env var the platform injects -> where its value lives (None if unknown)."""
+    notes: list[str] = field(default_factory=list)
+    """Messages for the human running the deploy."""
+
+
+@dataclass
 class Context:
     """Handed to every handler: the plan, what earlier handlers built, and target-specific state."""
 

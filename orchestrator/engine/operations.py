@@ -178,27 +178,19 @@ def env_vars(env: Env, opts: Options, record: DeploymentRecord | None) -> dict[s
 
 
 def set_secret(env: Env, name: str, physical: str | None, value: str, opts: Options, ui: UI) -> int:
-    if env.cloud != "aws":
-        raise BadInput(f"`secret set` is implemented for aws, not {env.cloud}", where=f"env {env.name}")
+    from providers import registry
+
+
+    target = registry.get(env.cloud)
+    try:
+        delivery = target.part("delivery")
+    except ModuleNotFoundError:
+        raise BadInput(f"`secret set` is not implemented for {env.cloud}", where=f"env {env.name}") from None
     if physical is None:
         raise BadInput("the secret's cloud name comes from the app: pass --meta, or deploy first",
                        where=f"env {env.name}")
-    secret_id = physical
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    client = boto3.client("secretsmanager", region_name=env.region)
-    try:
-        client.put_secret_value(SecretId=secret_id, SecretString=value)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "ResourceNotFoundException":
-            raise BadInput(f"no such secret in {env.region}; deploy {env.name} first", where=secret_id) from None
-        message = exc.response.get("Error", {}).get("Message", "")
-        raise OrchestratorError(f"{code}: {message}", where=secret_id) from None
-    except BotoCoreError as exc:
-        raise OrchestratorError(str(exc), where=secret_id) from None
-    ui.success(f"set secret {name} in {env.name} ({secret_id}); running services see it after a restart")
+    delivery.set_secret(env, physical, value)
+    ui.success(f"set secret {name} in {env.name} ({physical}); running services see it after a restart")
     return 0
 
 
@@ -574,41 +566,17 @@ def provisioned_from(outputs: Mapping[str, Any], env: Env) -> Provisioned:
 
 def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI,
                   graph: list[dict[str, Any]] | None) -> Applied:
-    """Provisioned -> runtime config files -> (TypeScript) the protobuf uploaded to S3 -> what the record keeps."""
-    from orchestrator.core.model import Language
-    from runtime_config.encode import PATH_VAR
-    from runtime_config.write import write_outputs
+    """Provisioned -> the cloud's delivery (runtime config files, where the process reads them) -> what the record
+    keeps."""
+    from providers import registry
 
     env = plan.env
-    provisioned = provisioned_from(outputs, env)
     out_dir = record_dir(env, opts)
-    process_env: dict[str, str] = {}
-    if env.region:
-        process_env["AWS_REGION"] = env.region
-    if plan.language is Language.GO:
-        written = write_outputs(plan, provisioned, out_dir)
-        process_env.update(written.env)
-        ui.info(f"Go apps read {written.paths['infra_config']} from a file: ship it with the image and point "
-                "ENCORE_INFRA_CONFIG_PATH at it")
-    else:
-        from providers.aws import config_upload
-
-        bucket = config_upload.bucket_from_outputs(outputs, env=env.name)
-        provisioned = provisioned.model_copy(update={"runtime_config_url": f"s3://{bucket}/{config_upload.KEY}"})
-        written = write_outputs(plan, provisioned, out_dir)
-        url = config_upload.upload(written.paths["runtime_config"], bucket=bucket, region=env.region)
-        process_env[PATH_VAR] = url
-    return Applied(provisioned=provisioned, env_vars=process_env, secret_env=secret_sources(provisioned),
-                   files={role: str(path) for role, path in written.paths.items()}, graph=graph)
-
-
-def secret_sources(provisioned: Provisioned) -> dict[str, str | None]:
-    """Every env var the platform must inject -> where its value lives (ECS `valueFrom` syntax), None if unknown."""
-    out: dict[str, str | None] = {}
-    for _, ref in provisioned.secret_refs():
-        if ref.env:
-            out[ref.env] = (f"{ref.source}:{ref.json_key}::" if ref.json_key else ref.source) if ref.source else None
-    return out
+    delivered = registry.get(env.cloud).part("delivery").deliver(plan, provisioned_from(outputs, env), outputs, out_dir)
+    for note in delivered.notes:
+        ui.info(note)
+    return Applied(provisioned=delivered.provisioned, env_vars=delivered.env_vars, secret_env=delivered.secret_env,
+                   files={role: str(path) for role, path in delivered.files.items()}, graph=graph)
 
 
 def record_dir(env: Env, opts: Options) -> Path:

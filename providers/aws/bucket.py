@@ -103,7 +103,7 @@ class RuntimeConfigStore(Component):
     """The env's private bucket for the runtime config (`ENCORE_RUNTIME_CONFIG_PATH=s3://…`), TypeScript apps only."""
 
     def __init__(self, session: AwsSession) -> None:
-        from providers.aws.config_upload import KEY
+        from providers.aws.delivery import KEY
 
         super().__init__("RuntimeConfigStore", "runtime-config", session)
         sizing = session.plan.env.sizing

@@ -205,7 +205,7 @@ def outputs_for(plan: Plan) -> dict[str, Any]:
 
 @pytest.fixture
 def uploads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, str, str | None]]:
-    from providers.aws import config_upload
+    from providers.aws import delivery as config_upload
 
     done: list[tuple[Path, str, str | None]] = []
 

@@ -116,7 +116,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_deploy_through_the_automation_api(fake: Fake, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    from providers.aws import config_upload
+    from providers.aws import delivery as config_upload
 
     env = make_env()
     plan = make_plan(env)

@@ -11,7 +11,7 @@ import pytest
 from motoserver import Moto, server
 
 from orchestrator.core.errors import OrchestratorError
-from providers.aws import config_upload
+from providers.aws import delivery as config_upload
 
 pytestmark = pytest.mark.local
 
