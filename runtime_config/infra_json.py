@@ -3,8 +3,9 @@
 It stays in the subset both runtimes parse (runtime-config.md §7.13): a plain `secrets` map (never
 the whole-map `{"$env": ...}` form, trap 12), plain SQL usernames, and `databases`, `topics`,
 `subscriptions`, `buckets`, `in_memory`, `database_index` always written (trap 11), plus a `cors`
-object whenever a gateway is hosted (trap 9). Redis auth strings use `"type": "auth"`: the value
-the Go runtime accepts, and like any non-"acl" type an auth string to the Rust core.
+object whenever a gateway is hosted (trap 9). Redis auth strings use `"type": "auth_string"`: the Go
+runtime log.Fatalf's on any type but "acl" and "auth_string" (runtimes/go/appruntime/exported/config/parse.go),
+and the Rust core reads "auth_string" too (runtimes/core/src/infracfg.rs).
 
 Two keys mean different things to the two runtimes' parsers, so they follow the app's language:
 
@@ -139,7 +140,7 @@ def _redis(cache: CacheRecord, *, go: bool) -> dict[str, Any]:
         out["auth"] = (
             {"type": "acl", "username": cache.auth_username, "password": secret}
             if cache.auth_username is not None
-            else {"type": "auth", "auth_string": secret}
+            else {"type": "auth_string", "auth_string": secret}
         )
     return out
 

@@ -66,8 +66,21 @@ def test_redis(aws_doc):
         "host": "master.shop.abc.euw1.cache.amazonaws.com:6379", "database_index": 0, "in_memory": False,
         "key_prefix": "sessions/",
         "tls_config": {"disable_ca_validation": False, "disable_tls_hostname_verification": False},
-        "auth": {"type": "auth", "auth_string": {"$env": "CACHE_SESSIONS_AUTH"}},
+        "auth": {"type": "auth_string", "auth_string": {"$env": "CACHE_SESSIONS_AUTH"}},
     }}
+
+
+GO_REDIS_AUTH_TYPES = {"acl", "auth_string"}
+"""The only auth types runtimes/go/appruntime/exported/config/parse.go accepts (any other: log.Fatalf)."""
+
+
+@pytest.mark.parametrize("username", [None, "app"])
+def test_redis_auth_type_is_one_the_go_runtime_accepts(username):
+    plan = fx.shop_plan("aws", Language.GO)
+    record = fx.provisioned(plan)
+    caches = tuple(c.model_copy(update={"auth_username": username}) for c in record.caches)
+    doc = build_infra_json(plan, record.model_copy(update={"caches": caches}))
+    assert doc["redis"]["sessions"]["auth"]["type"] in GO_REDIS_AUTH_TYPES
 
 
 def test_redis_in_memory_for_typescript():

@@ -208,7 +208,7 @@ def test_trap11_json_required_keys_are_always_written():
     doc = build_infra_json(plan, fx.provisioned(plan), hosted_services=["orders"])
     redis_free = build_infra_json(plan, fx.provisioned(plan), hosted_services=["api"])["redis"]["sessions"]
     assert {"host", "database_index", "in_memory"} <= redis_free.keys()
-    assert redis_free["auth"] == {"type": "auth", "auth_string": {"$env": "CACHE_SESSIONS_AUTH"}}
+    assert redis_free["auth"] == {"type": "auth_string", "auth_string": {"$env": "CACHE_SESSIONS_AUTH"}}
     assert doc["sql_servers"][0]["databases"]
     assert doc["pubsub"][0]["topics"]["order-created"]["subscriptions"] == {}
     assert doc["object_storage"][0]["buckets"]
