@@ -11,9 +11,11 @@ Two keys mean different things to the two runtimes' parsers, so they follow the 
 
 * SQL databases: the Rust core keys them by Encore name and reads the physical name from `name`;
   the Go runtime keys them by physical name and reads the Encore name from `name`.
-* No TLS: the Rust core needs `"tls_config": {"disabled": true}` (absent means TLS on, trap 10);
-  the Go runtime has no `disabled` key and switches Redis TLS on for any `tls_config`, so for Go
-  apps the key is left out.
+No TLS is `"tls_config": {"disabled": true}`: the Rust core needs it (absent means TLS on, trap 10)
+and the Go runtime honours it (runtimes/go/appruntime/exported/config/parse.go).
+
+The Go parser keeps only the last `pubsub[]` and the last `object_storage[]` entry (parse.go resets
+the topic and bucket maps per entry), so each is written as one entry holding every topic/bucket.
 """
 
 from __future__ import annotations
@@ -65,9 +67,9 @@ def build_infra_json(
     if s.sql:
         doc["sql_servers"] = [_sql_server(server, dbs, go=go) for server, dbs in s.sql]
     if s.caches:
-        doc["redis"] = {c.encore_name: _redis(c, go=go) for c in s.caches}
+        doc["redis"] = {c.encore_name: _redis(c) for c in s.caches}
     if s.pubsub is not None:
-        doc["pubsub"] = [_pubsub(s, s.pubsub)]
+        doc["pubsub"] = [_pubsub(s, s.pubsub, go=go)]
     if s.object_storage is not None:
         doc["object_storage"] = [_object_storage(s.object_storage)]
     if s.secrets:
@@ -94,9 +96,9 @@ def _env_string(ref: SecretRef, *, where: str) -> EnvString:
                       where=where)
 
 
-def _tls(tls: Tls | None, *, go: bool) -> dict[str, Any] | None:
+def _tls(tls: Tls | None) -> dict[str, Any]:
     if tls is None:
-        return None if go else {"disabled": True}
+        return {"disabled": True}
     out: dict[str, Any] = {
         "disable_tls_hostname_verification": tls.disable_hostname_verification,
         "disable_ca_validation": tls.disable_ca_validation,
@@ -107,10 +109,7 @@ def _tls(tls: Tls | None, *, go: bool) -> dict[str, Any] | None:
 
 
 def _sql_server(server: SqlServer, dbs: tuple[SqlDatabase, ...], *, go: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"host": server.host, "databases": {}}
-    tls = _tls(server.tls, go=go)
-    if tls is not None:
-        out["tls_config"] = tls
+    out: dict[str, Any] = {"host": server.host, "tls_config": _tls(server.tls), "databases": {}}
     for db in dbs:
         key, name = (db.cloud_name, db.encore_name) if go else (db.encore_name, db.cloud_name)
         out["databases"][key] = {
@@ -123,18 +122,14 @@ def _sql_server(server: SqlServer, dbs: tuple[SqlDatabase, ...], *, go: bool) ->
     return out
 
 
-def _redis(cache: CacheRecord, *, go: bool) -> dict[str, Any]:
+def _redis(cache: CacheRecord) -> dict[str, Any]:
     where = f"cache:{cache.encore_name}"
-    if cache.in_memory and go:
-        raise Unsupported("the Go runtime has no in-memory Redis; run a Redis server (orchestrator:local.redis: "
-                          "server)", where=where)
     out: dict[str, Any] = {"host": cache.host or "", "database_index": cache.database_index,
-                           "in_memory": cache.in_memory}
+                           "in_memory": cache.in_memory, "tls_config": _tls(cache.tls)}
     if cache.key_prefix is not None:
+        # Only the Rust core applies it: runtimes/go/storage/cache never reads RedisDatabase.KeyPrefix,
+        # so Go apps sharing one Redis server need distinct database indexes.
         out["key_prefix"] = cache.key_prefix
-    tls = _tls(cache.tls, go=go)
-    if tls is not None:
-        out["tls_config"] = tls
     if cache.auth is not None and not cache.in_memory:
         secret = _env_string(cache.auth, where=f"{where} auth")
         out["auth"] = (
@@ -145,10 +140,12 @@ def _redis(cache: CacheRecord, *, go: bool) -> dict[str, Any]:
     return out
 
 
-def _pubsub(s: Scope, ps: PubSub) -> dict[str, Any]:
+def _pubsub(s: Scope, ps: PubSub, *, go: bool) -> dict[str, Any]:
     for t in ps.topics:
-        if s.topic_specs[t.encore_name].fifo:
-            raise Unsupported("the JSON infra config cannot express exactly-once or ordered topics",
+        # The Go runtime reads delivery guarantee and ordering from the app's code; the Rust core's JSON reader
+        # makes every topic at-least-once (runtimes/core/src/infracfg.rs).
+        if s.topic_specs[t.encore_name].fifo and not go:
+            raise Unsupported("the JSON infra config cannot express exactly-once or ordered topics to the Rust core",
                               where=f"topic:{t.encore_name}")
 
     def subscriptions(topic: str) -> list[PubSubSubscription]:
