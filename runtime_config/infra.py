@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from orchestrator.core.errors import Unsupported
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -194,6 +196,11 @@ def _redact(node: Any) -> Any:
     return node
 
 
+ONE_PROVIDER = {"pubsub.": "pub/sub", "object_storage.": "object-storage"}
+"""Only one of each: the Go runtime keeps the last `pubsub[]`/`object_storage[]` infra-config entry
+(runtimes/go/appruntime/exported/config/parse.go)."""
+
+
 def merge(fragments: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Merge handler fragments (dicts in Provisioned's shape): lists concatenate, mappings merge, scalars must agree."""
     out: dict[str, Any] = {}
@@ -216,4 +223,7 @@ def _merge_into(dst: dict[str, Any], src: Mapping[str, Any], path: str) -> None:
         elif isinstance(dst[key], dict) and isinstance(value, Mapping):
             _merge_into(dst[key], value, path=where + ".")
         elif dst[key] is not value and dst[key] != value:
+            if path in ONE_PROVIDER:
+                raise Unsupported(f"resources need two {ONE_PROVIDER[path]} providers ({where}: {dst[key]!r} and "
+                                  f"{value!r}); the runtime config carries one", where="provisioned " + path[:-1])
             raise ValueError(f"provisioned fragments disagree on {where}")

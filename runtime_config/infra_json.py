@@ -3,16 +3,19 @@
 It stays in the subset both runtimes parse (runtime-config.md §7.13): a plain `secrets` map (never
 the whole-map `{"$env": ...}` form, trap 12), plain SQL usernames, and `databases`, `topics`,
 `subscriptions`, `buckets`, `in_memory`, `database_index` always written (trap 11), plus a `cors`
-object whenever a gateway is hosted (trap 9). Redis auth strings use `"type": "auth"`: the value
-the Go runtime accepts, and like any non-"acl" type an auth string to the Rust core.
+object whenever a gateway is hosted (trap 9). Redis auth strings use `"type": "auth_string"`: the Go
+runtime log.Fatalf's on any type but "acl" and "auth_string" (runtimes/go/appruntime/exported/config/parse.go),
+and the Rust core reads "auth_string" too (runtimes/core/src/infracfg.rs).
 
 Two keys mean different things to the two runtimes' parsers, so they follow the app's language:
 
 * SQL databases: the Rust core keys them by Encore name and reads the physical name from `name`;
   the Go runtime keys them by physical name and reads the Encore name from `name`.
-* No TLS: the Rust core needs `"tls_config": {"disabled": true}` (absent means TLS on, trap 10);
-  the Go runtime has no `disabled` key and switches Redis TLS on for any `tls_config`, so for Go
-  apps the key is left out.
+No TLS is `"tls_config": {"disabled": true}`: the Rust core needs it (absent means TLS on, trap 10)
+and the Go runtime honours it (runtimes/go/appruntime/exported/config/parse.go).
+
+The Go parser keeps only the last `pubsub[]` and the last `object_storage[]` entry (parse.go resets
+the topic and bucket maps per entry), so each is written as one entry holding every topic/bucket.
 """
 
 from __future__ import annotations
@@ -64,9 +67,9 @@ def build_infra_json(
     if s.sql:
         doc["sql_servers"] = [_sql_server(server, dbs, go=go) for server, dbs in s.sql]
     if s.caches:
-        doc["redis"] = {c.encore_name: _redis(c, go=go) for c in s.caches}
+        doc["redis"] = {c.encore_name: _redis(c) for c in s.caches}
     if s.pubsub is not None:
-        doc["pubsub"] = [_pubsub(s, s.pubsub)]
+        doc["pubsub"] = [_pubsub(s, s.pubsub, go=go)]
     if s.object_storage is not None:
         doc["object_storage"] = [_object_storage(s.object_storage)]
     if s.secrets:
@@ -93,9 +96,9 @@ def _env_string(ref: SecretRef, *, where: str) -> EnvString:
                       where=where)
 
 
-def _tls(tls: Tls | None, *, go: bool) -> dict[str, Any] | None:
+def _tls(tls: Tls | None) -> dict[str, Any]:
     if tls is None:
-        return None if go else {"disabled": True}
+        return {"disabled": True}
     out: dict[str, Any] = {
         "disable_tls_hostname_verification": tls.disable_hostname_verification,
         "disable_ca_validation": tls.disable_ca_validation,
@@ -106,10 +109,7 @@ def _tls(tls: Tls | None, *, go: bool) -> dict[str, Any] | None:
 
 
 def _sql_server(server: SqlServer, dbs: tuple[SqlDatabase, ...], *, go: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"host": server.host, "databases": {}}
-    tls = _tls(server.tls, go=go)
-    if tls is not None:
-        out["tls_config"] = tls
+    out: dict[str, Any] = {"host": server.host, "tls_config": _tls(server.tls), "databases": {}}
     for db in dbs:
         key, name = (db.cloud_name, db.encore_name) if go else (db.encore_name, db.cloud_name)
         out["databases"][key] = {
@@ -122,32 +122,30 @@ def _sql_server(server: SqlServer, dbs: tuple[SqlDatabase, ...], *, go: bool) ->
     return out
 
 
-def _redis(cache: CacheRecord, *, go: bool) -> dict[str, Any]:
+def _redis(cache: CacheRecord) -> dict[str, Any]:
     where = f"cache:{cache.encore_name}"
-    if cache.in_memory and go:
-        raise Unsupported("the Go runtime has no in-memory Redis; run a Redis server (orchestrator:local.redis: "
-                          "server)", where=where)
     out: dict[str, Any] = {"host": cache.host or "", "database_index": cache.database_index,
-                           "in_memory": cache.in_memory}
+                           "in_memory": cache.in_memory, "tls_config": _tls(cache.tls)}
     if cache.key_prefix is not None:
+        # Only the Rust core applies it: runtimes/go/storage/cache never reads RedisDatabase.KeyPrefix,
+        # so Go apps sharing one Redis server need distinct database indexes.
         out["key_prefix"] = cache.key_prefix
-    tls = _tls(cache.tls, go=go)
-    if tls is not None:
-        out["tls_config"] = tls
     if cache.auth is not None and not cache.in_memory:
         secret = _env_string(cache.auth, where=f"{where} auth")
         out["auth"] = (
             {"type": "acl", "username": cache.auth_username, "password": secret}
             if cache.auth_username is not None
-            else {"type": "auth", "auth_string": secret}
+            else {"type": "auth_string", "auth_string": secret}
         )
     return out
 
 
-def _pubsub(s: Scope, ps: PubSub) -> dict[str, Any]:
+def _pubsub(s: Scope, ps: PubSub, *, go: bool) -> dict[str, Any]:
     for t in ps.topics:
-        if s.topic_specs[t.encore_name].fifo:
-            raise Unsupported("the JSON infra config cannot express exactly-once or ordered topics",
+        # The Go runtime reads delivery guarantee and ordering from the app's code; the Rust core's JSON reader
+        # makes every topic at-least-once (runtimes/core/src/infracfg.rs).
+        if s.topic_specs[t.encore_name].fifo and not go:
+            raise Unsupported("the JSON infra config cannot express exactly-once or ordered topics to the Rust core",
                               where=f"topic:{t.encore_name}")
 
     def subscriptions(topic: str) -> list[PubSubSubscription]:

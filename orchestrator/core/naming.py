@@ -176,7 +176,12 @@ def is_valid(namespace: str, name: str) -> bool:
     return not any(s in body for s in rule.forbidden_substrings)
 
 
+ENV_VAR_PREFIX = "ORCH_"
+"""Not `ENCORE_`: Go app builds unset every ENCORE_* variable at init before resolving `{"$env": ...}`
+(runtimes/go/appruntime/shared/encoreenv/encoreenv.go), and not a prefix platforms reserve (AWS_, ECS_)."""
+
+
 def env_var(*parts: str) -> str:
     """The environment variable a non-local runtime reads a secret value from (upper snake case + hash)."""
     body = "_".join(re.sub(r"[^A-Za-z0-9]+", "_", p).strip("_").upper() for p in parts)
-    return f"ENCORE_{body}_{stable_hash('env', *parts)[:4].upper()}"
+    return f"{ENV_VAR_PREFIX}{body}_{stable_hash('env', *parts)[:4].upper()}"

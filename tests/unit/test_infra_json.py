@@ -9,7 +9,7 @@ import rc_fixtures as fx
 
 from orchestrator.core.errors import Unsupported
 from orchestrator.core.model import Language
-from runtime_config.infra import AppSecret, CacheRecord, ObjectStorage, SecretRef
+from runtime_config.infra import AppSecret, CacheRecord, ObjectStorage, SecretRef, merge
 from runtime_config.infra_json import build_infra_json
 
 
@@ -66,8 +66,21 @@ def test_redis(aws_doc):
         "host": "master.shop.abc.euw1.cache.amazonaws.com:6379", "database_index": 0, "in_memory": False,
         "key_prefix": "sessions/",
         "tls_config": {"disable_ca_validation": False, "disable_tls_hostname_verification": False},
-        "auth": {"type": "auth", "auth_string": {"$env": "CACHE_SESSIONS_AUTH"}},
+        "auth": {"type": "auth_string", "auth_string": {"$env": "CACHE_SESSIONS_AUTH"}},
     }}
+
+
+GO_REDIS_AUTH_TYPES = {"acl", "auth_string"}
+"""The only auth types runtimes/go/appruntime/exported/config/parse.go accepts (any other: log.Fatalf)."""
+
+
+@pytest.mark.parametrize("username", [None, "app"])
+def test_redis_auth_type_is_one_the_go_runtime_accepts(username):
+    plan = fx.shop_plan("aws", Language.GO)
+    record = fx.provisioned(plan)
+    caches = tuple(c.model_copy(update={"auth_username": username}) for c in record.caches)
+    doc = build_infra_json(plan, record.model_copy(update={"caches": caches}))
+    assert doc["redis"]["sessions"]["auth"]["type"] in GO_REDIS_AUTH_TYPES
 
 
 def test_redis_in_memory_for_typescript():
@@ -77,10 +90,12 @@ def test_redis_in_memory_for_typescript():
                                         "tls_config": {"disabled": True}}
 
 
-def test_redis_in_memory_is_unsupported_for_go():
+def test_redis_in_memory_and_no_tls_for_go():
+    """runtimes/go/storage/cache/manager_internal.go serves in_memory from miniredis; parse.go honours disabled."""
     plan = fx.shop_plan("local", Language.GO)
-    with pytest.raises(Unsupported, match="in-memory Redis"):
-        build_infra_json(plan, fx.provisioned(plan, caches=(CacheRecord(encore_name="sessions", in_memory=True),)))
+    doc = build_infra_json(plan, fx.provisioned(plan, caches=(CacheRecord(encore_name="sessions", in_memory=True),)))
+    assert doc["redis"]["sessions"] == {"host": "", "database_index": 0, "in_memory": True,
+                                        "tls_config": {"disabled": True}}
 
 
 def test_pubsub_aws(aws_doc):
@@ -104,10 +119,50 @@ def test_pubsub_gcp():
     assert push["service_account"].startswith("push@") and push["jwt_audience"] == "https://api.shop.example"
 
 
-def test_exactly_once_and_ordered_topics_are_unsupported():
+def test_exactly_once_and_ordered_topics_are_unsupported_for_the_rust_core():
     plan = fx.shop_plan("aws", fifo_topic=True)
     with pytest.raises(Unsupported, match="exactly-once or ordered"):
         build_infra_json(plan, fx.provisioned(plan))
+
+
+def test_exactly_once_and_ordered_topics_for_go_are_fifo_names():
+    """The Go runtime takes the guarantees from the app's code (runtimes/go/pubsub/internal/aws/topic.go)."""
+    plan = fx.shop_plan("aws", Language.GO, fifo_topic=True)
+    (ps,) = build_infra_json(plan, fx.provisioned(plan))["pubsub"]
+    audit = ps["topics"]["audit"]
+    assert audit["arn"].endswith(".fifo") and audit["subscriptions"]["store"]["url"].endswith(".fifo")
+
+
+def _as_go_reads_it(entries: list[dict]) -> dict:
+    """runtimes/go/appruntime/exported/config/parse.go: the topic/bucket map is reset per entry; the last one wins."""
+    kept: dict = {}
+    for entry in entries:
+        kept = dict(entry.get("topics") or entry.get("buckets") or {})
+    return kept
+
+
+@pytest.mark.parametrize("cloud", ["aws", "local", "gcp"])
+def test_go_sees_every_topic_and_bucket(cloud):
+    plan = fx.shop_plan(cloud, Language.GO)
+    doc = build_infra_json(plan, fx.provisioned(plan, secrets=()) if cloud == "gcp" else fx.provisioned(plan))
+    assert set(_as_go_reads_it(doc["pubsub"])) == {"order-created"}
+    assert set(_as_go_reads_it(doc["object_storage"])) == {"avatars", "invoices"}
+
+
+def test_two_pubsub_providers_are_unsupported():
+    with pytest.raises(Unsupported, match="two pub/sub providers"):
+        merge([{"pubsub": {"provider": "aws", "topics": []}}, {"pubsub": {"provider": "nsq", "topics": []}}])
+
+
+def test_two_object_storage_regions_are_unsupported():
+    with pytest.raises(Unsupported, match="two object-storage providers"):
+        merge([{"object_storage": {"provider": "s3", "region": "eu-west-1"}},
+               {"object_storage": {"provider": "s3", "region": "us-east-1"}}])
+
+
+def test_one_provider_merges_topics():
+    merged = merge([{"pubsub": {"provider": "aws", "topics": [1]}}, {"pubsub": {"provider": "aws", "topics": [2]}}])
+    assert merged == {"pubsub": {"provider": "aws", "topics": [1, 2]}}
 
 
 def test_object_storage_s3(aws_doc):

@@ -84,5 +84,5 @@ def test_stable_across_processes() -> None:
 @given(parts=parts_st)
 def test_env_var_shape(parts: tuple[str, ...]) -> None:
     var = naming.env_var(*parts)
-    assert var.isascii() and var.replace("_", "").isalnum() and var.startswith("ENCORE_")
+    assert var.isascii() and var.replace("_", "").isalnum() and var.startswith("ORCH_")
     assert var == var.upper()

@@ -28,7 +28,7 @@ STACKS = {
         "config:\n  orchestrator:cloud: azure\n  orchestrator:envType: test\n  azure-native:location: westeurope\n"
     ),
 }
-ENV_VAR = re.compile(r"ENCORE_[A-Z0-9_]+")
+ENV_VAR = re.compile(r"ORCH_[A-Z0-9_]+")
 
 # Which namer table (and so which naming namespace per cloud) makes each role's name.
 ROLE_TABLE = {

@@ -195,12 +195,12 @@ def test_trap10_json_with_tls_keeps_the_settings():
     assert "disabled" not in doc["redis"]["sessions"]["tls_config"]
 
 
-def test_trap10_go_json_without_tls_leaves_the_key_out():
-    # The Go runtime has no `disabled` key and turns Redis TLS on for any tls_config.
+def test_trap10_go_json_without_tls_says_disabled():
+    # The Go runtime honours `disabled` (runtimes/go/appruntime/exported/config/parse.go: `!TLSConfig.Disabled`).
     plan = fx.shop_plan("local", Language.GO)
     doc = build_infra_json(plan, fx.provisioned(plan, caches=(
         CacheRecord(encore_name="sessions", host="127.0.0.1:56379"),)))
-    assert "tls_config" not in doc["sql_servers"][0] and "tls_config" not in doc["redis"]["sessions"]
+    assert doc["sql_servers"][0]["tls_config"] == doc["redis"]["sessions"]["tls_config"] == {"disabled": True}
 
 
 def test_trap11_json_required_keys_are_always_written():
@@ -208,7 +208,7 @@ def test_trap11_json_required_keys_are_always_written():
     doc = build_infra_json(plan, fx.provisioned(plan), hosted_services=["orders"])
     redis_free = build_infra_json(plan, fx.provisioned(plan), hosted_services=["api"])["redis"]["sessions"]
     assert {"host", "database_index", "in_memory"} <= redis_free.keys()
-    assert redis_free["auth"] == {"type": "auth", "auth_string": {"$env": "CACHE_SESSIONS_AUTH"}}
+    assert redis_free["auth"] == {"type": "auth_string", "auth_string": {"$env": "CACHE_SESSIONS_AUTH"}}
     assert doc["sql_servers"][0]["databases"]
     assert doc["pubsub"][0]["topics"]["order-created"]["subscriptions"] == {}
     assert doc["object_storage"][0]["buckets"]

@@ -50,9 +50,11 @@ def test_azure_lists_every_unsupported_resource_with_reason():
     assert "bucket:files: no Encore runtime has an Azure object-storage provider" in text
 
 
-def test_go_apps_cannot_use_exactly_once_topics():
-    with pytest.raises(Unsupported, match="topic:orders: Go apps read only the JSON infra config"):
-        build(_app(Language.GO, fifo=True), _env(LOCAL))
+def test_go_exactly_once_topics_get_fifo_names():
+    """The Go runtime takes exactly-once/ordering from the app's code (runtimes/go/pubsub/internal/aws/topic.go)."""
+    plan = build(_app(Language.GO, fifo=True), _env(LOCAL))
+    assert plan.get("topic:orders").names["topic"].endswith(".fifo")
+    assert plan.get("subscription:orders/ship").names["subscription"].endswith(".fifo")
 
 
 def test_typescript_exactly_once_topics_are_fine_locally():

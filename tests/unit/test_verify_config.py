@@ -53,7 +53,7 @@ DOC = {
     "sql_servers": [{"host": "db:5433", "databases": {"orders": {"name": "orders_phys", "username": "u",
                                                                   "password": {"$env": "PW"}}}}],
     "redis": {"c": {"host": "r", "database_index": 2, "in_memory": False, "tls_config": {"disabled": True},
-                    "auth": {"type": "auth", "auth_string": "s"}}},
+                    "auth": {"type": "auth_string", "auth_string": "s"}}},
     "pubsub": [{"type": "aws_sns_sqs", "topics": {"t": {"arn": "arn:aws:sns:eu-west-1:1:t",
                                                          "subscriptions": {"s": {"url": "https://q/1/s"}}}}}],
     "object_storage": [{"type": "s3", "region": "eu-west-1", "buckets": {"b": {"name": "b-phys", "key_prefix": "p/"}}}],

@@ -14,6 +14,7 @@ from orchestrator.core import appmeta, naming
 from orchestrator.core.model import App, Kind, Topic
 from orchestrator.core.plan import Plan, build
 from providers.aws import mocks
+from providers.aws.delivery import secret_sources
 from runtime_config.build import build as build_config
 from runtime_config.infra import Provisioned
 from runtime_config.infra_json import build_infra_json
@@ -204,3 +205,27 @@ def test_services_sign_their_calls_with_a_key_from_the_environment() -> None:
     signing = naming.make("aws.secretsmanager", plan.app, plan.env.name, "service-auth")
     secrets = [r for r in rendered.resources if r["type"] == "aws:secretsmanager/secret:Secret"]
     assert signing in {r["inputs"]["name"] for r in secrets}
+
+
+def _env_refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        if set(node) == {"$env"}:
+            return [node["$env"]]
+        return [ref for value in node.values() for ref in _env_refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _env_refs(value)]
+    return []
+
+
+@pytest.mark.parametrize("name", [n for n in FIXTURE_NAMES if fixture_plan(n, "production").language.value == "go"])
+def test_go_process_still_sees_every_referenced_env_var(name: str) -> None:
+    """Emulates a Go app's start-up: runtimes/go/appruntime/shared/encoreenv/encoreenv.go unsets every ENCORE_*
+    variable at init, then appruntime/exported/config/infra/config.go resolves {"$env": X} with os.Getenv."""
+    plan = fixture_plan(name, "production")
+    record = provisioned(fixture_render(name, "production").outputs)
+    environ = {"ENCORE_INFRA_CONFIG_PATH": "/encore/infra.config.json",
+               **{var: "injected" for var in secret_sources(record)}}
+    after_init = {k: v for k, v in environ.items() if not k.startswith("ENCORE_")}
+    refs = _env_refs(build_infra_json(plan, record))
+    assert refs
+    assert [ref for ref in refs if not after_init.get(ref)] == []
