@@ -127,7 +127,7 @@ class RuntimeConfigStore(Component):
         self.register_outputs({"bucket": self.bucket.id})
 
 
-def handle_bucket(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     comp = BucketComponent(session, res)
     assert isinstance(res.spec, Bucket)

@@ -55,7 +55,7 @@ class CacheComponent(Component):
         self.register_outputs({"host": self.group.primary_endpoint_address})
 
 
-def handle_cache(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     comp = CacheComponent(ctx.target, res)
     record = {
         "encore_name": res.name,

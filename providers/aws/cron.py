@@ -13,7 +13,7 @@ from providers.base import Context, Deployed
 NOT_SCHEDULED = "not scheduled: the AWS target has no compute to call yet (see the stack output cron_jobs)"
 
 
-def handle_cron(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     assert isinstance(res.spec, CronJob)
     comp = Component("CronJob", res.key, session, {"schedule": res.spec.schedule, "path": res.spec.path})

@@ -10,7 +10,7 @@ from providers.base import Context, Deployed
 NO_URL = "no orchestrator:aws.gatewayBaseUrl: the app's API base URL is empty until the compute issue serves it"
 
 
-def handle_gateway(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     base_url = settings_of(session.plan.env).gateway_base_url
     comp = Component("Gateway", res.key, session, {"baseUrl": base_url})

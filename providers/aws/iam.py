@@ -11,12 +11,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from orchestrator.core.model import Language
 from orchestrator.core.plan import PlannedResource
 from providers.aws import args
 from providers.aws.session import AwsSession, Component
 from providers.aws.settings import settings_of
-from providers.base import Context, Deployed
+from providers.base import Context
 
 
 class ServiceIdentity(Component):
@@ -57,12 +56,3 @@ def needs_of(ctx: Context, service: str) -> list[tuple[tuple[str, ...], Any]]:
             arn = args.grant_target(ctx.deployed[grant.resource].grants_target, grant.verb, grant.resource)
             needs.append((actions, arn))
     return needs
-
-
-def handle_service(ctx: Context, res: PlannedResource) -> Deployed:
-    needs = needs_of(ctx, res.name)
-    needs.append((args.SECRET_READ_ACTIONS, ctx.target.service_auth.secret.arn))  # signs its calls
-    if ctx.plan.language is Language.TYPESCRIPT:  # the runtime fetches ENCORE_RUNTIME_CONFIG_PATH=s3://… itself
-        needs.append((args.RUNTIME_CONFIG_ACTIONS, ctx.target.runtime_config_store.object_arn))
-    comp = ServiceIdentity(ctx.target, res, needs)
-    return Deployed(resource=comp)

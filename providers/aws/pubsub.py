@@ -26,7 +26,7 @@ class TopicComponent(Component):
         self.register_outputs({"arn": self.topic.arn})
 
 
-def handle_topic(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy_topic(ctx: Context, res: PlannedResource) -> Deployed:
     comp = TopicComponent(ctx.target, res)
     spec = comp.spec
     record = {
@@ -81,7 +81,7 @@ class SubscriptionComponent(Component):
         self.register_outputs({"url": self.queue.url, "arn": self.queue.arn})
 
 
-def handle_subscription(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy_subscription(ctx: Context, res: PlannedResource) -> Deployed:
     (topic_key,) = res.depends_on
     topic = ctx.deployed[topic_key].resource
     assert isinstance(topic, TopicComponent)

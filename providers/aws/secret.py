@@ -27,7 +27,7 @@ class SecretComponent(Component):
         self.register_outputs({"arn": self.secret.arn})
 
 
-def handle_secret(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     comp = SecretComponent(ctx.target, res)
     record = {"encore_name": res.name, "ref": {"env": res.names["env"], "source": comp.secret.arn}}
     return Deployed(provisioned={"secrets": [record]}, grants_target={"read": comp.secret.arn}, resource=comp)

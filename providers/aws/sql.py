@@ -75,7 +75,7 @@ class SqlServer(Component):
         self.register_outputs({"endpoint": self.cluster.endpoint, "arn": self.cluster.arn})
 
 
-def handle_server(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy_server(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     server = SqlServer(session, res)
     ca = settings_of(session.plan.env).sql_ca_cert_pem
@@ -116,7 +116,7 @@ class SqlDb(Component):
         self.register_outputs({"secretArn": self.secret.arn})
 
 
-def handle_database(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     (server_key,) = res.depends_on
     server = ctx.deployed[server_key].resource

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from providers.local.session import Session
 
 
-def handle(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     bucket = res.spec
     assert isinstance(bucket, Bucket)

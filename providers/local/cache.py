@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 DATABASES = 16
 
 
-def handle(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     cache = res.spec
     assert isinstance(cache, Cache)

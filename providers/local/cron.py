@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from providers.local.session import Session
 
 
-def handle(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     job = res.spec
     assert isinstance(job, CronJob)

@@ -25,7 +25,7 @@ MAX_VISIBILITY = 12 * 3600
 MAX_RECEIVE_COUNT = 1000
 
 
-def handle_topic(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy_topic(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     topic = res.spec
     assert isinstance(topic, Topic)
@@ -59,7 +59,7 @@ def _clamp(value: timedelta, low: int, high: int) -> int:
     return max(low, min(high, int(value.total_seconds())))
 
 
-def handle_subscription(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy_subscription(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     sub = res.spec
     assert isinstance(sub, Subscription)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 SECRETS_FILE = "secrets.json"
 
 
-def handle(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     value = session.secrets[res.name]
     return Deployed(provisioned={"secrets": [{"encore_name": res.name, "ref": {"value": value}}]})

@@ -1,19 +1,14 @@
-"""Services and gateways on the local target: one app process (`orchestrator run`) hosts every service."""
+"""Services on the local target: one app process (`orchestrator run`) hosts every service."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from providers.base import Context, Deployed
-from providers.local.session import APP_LISTEN
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import PlannedResource
 
 
-def handle_service(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     return Deployed(provisioned={})
-
-
-def handle_gateway(ctx: Context, res: PlannedResource) -> Deployed:
-    return Deployed(provisioned={"gateways": [{"encore_name": res.name, "base_url": f"http://{APP_LISTEN}"}]})

@@ -86,7 +86,7 @@ def read_migrations(plan: Plan, app_root: Path) -> dict[str, list[sqladmin.Migra
     return out
 
 
-def handle_server(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy_server(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     pg = session.pg
     assert pg is not None
@@ -97,7 +97,7 @@ def handle_server(ctx: Context, res: PlannedResource) -> Deployed:
     )
 
 
-def handle(ctx: Context, res: PlannedResource) -> Deployed:
+def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     db = res.spec
     assert isinstance(db, Database)
