@@ -41,9 +41,12 @@ def parse(text: str, *, name: str, where: str) -> Env:
     }
     own = _settings(env.cloud)
     settings = validated.get(env.cloud) or own.Settings()
-    return env.model_copy(update={"settings": settings, "region": own.region(env.provider_config, where)})
+    located = {"region": own.region(env.provider_config, where)}
+    if hasattr(own, "project"):
+        located["project"] = own.project(env.provider_config)
+    return env.model_copy(update={"settings": settings, "naming": dict(registry.get(env.cloud).naming), **located})
 
 
 def _settings(cloud: str) -> Any:
-    """The cloud's `settings` part (a module with `Settings` and `region`)."""
+    """The cloud's `settings` part (a module with `Settings`, `region` and, where the cloud has one, `project`)."""
     return registry.get(cloud).part("settings")

@@ -8,6 +8,7 @@ modules with the same file names in every cloud package (see PARTS); the registr
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 from collections.abc import Callable, Mapping
@@ -110,7 +111,17 @@ class ProviderTable:
         return getattr(importlib.import_module(module), func)
 
 
+def mock_id(token: str, inputs: Mapping[str, Any], name: str) -> str:
+    """The id of a resource under Pulumi mocks that no cloud's `mocks` part knows better: its `name` input, else
+    its type and a hash of its logical name."""
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return str(inputs.get("name") or f"{token.rsplit(':', 1)[-1].lower()}-{digest}")
+
+
 Engine = Literal["pulumi", "direct"]
+
+ROLES = ("server", "topic", "queue", "bucket", "cache", "secret", "cron", "identity")
+"""The roles a target names physical things for; every target's `naming` maps each of them."""
 
 PARTS: Mapping[str, str] = {
     "settings": "the model of the stack's `orchestrator:<cloud>` block (`Settings`) and `region(provider_config)`",
@@ -138,6 +149,8 @@ class Target:
     """Modules the extra installs; missing ones make every command that needs the SDK exit 6."""
     config_namespaces: tuple[str, ...] = ()
     """Pulumi config namespaces of this cloud's providers allowed in a stack file (`aws:region`)."""
+    naming: Mapping[str, str] = field(default_factory=dict)
+    """Role -> the `core/naming.py` namespace whose rules its physical names follow (see ROLES)."""
 
     def part(self, name: str) -> Any:
         return importlib.import_module(f"providers.{self.name}.{name}")

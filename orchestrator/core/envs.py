@@ -110,6 +110,8 @@ class Env(BaseModel):
     ttl_hours: int | None = None
     settings: Any = None
     """The validated `orchestrator:<cloud>` block of this env's own cloud (its `settings` part's model)."""
+    naming: dict[str, str] = Field(default_factory=dict, exclude=True)
+    """Role -> naming namespace, from the env's target (`Target.naming`); set with `settings`."""
     blocks: dict[str, Any] = Field(default_factory=dict)
     """Every `orchestrator:<cloud>` block as written, by cloud name (validated by `orchestrator/stacks.py`)."""
     backend: str | None = None
@@ -202,7 +204,6 @@ def parse(text: str, *, name: str, where: str, clouds: Collection[str], namespac
         cloud=keys.cloud,
         env_type=keys.env_type,
         app=keys.app,
-        project=provider.get("gcp:project"),
         sizing=sizing,
         overrides=overrides,
         base=keys.base,

@@ -93,6 +93,11 @@ def stable_hash(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:HASH_LEN]
 
 
+def fifo_variant(namespace: str) -> str:
+    """The namespace for a FIFO topic or queue: `<namespace>.fifo` where the cloud has one, else unchanged."""
+    return f"{namespace}.fifo" if f"{namespace}.fifo" in RULES else namespace
+
+
 def make(namespace: str, *parts: str) -> str:
     """The physical name of `parts` (usually app, env, name) in `namespace` (a key of RULES)."""
     return _make(namespace, parts)

@@ -104,25 +104,20 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(Kind)}
 
 
 class _Namer:
-    """Chooses each role's naming namespace for the env's cloud."""
+    """Names each role by the naming namespace the env's target chose for it (`Env.naming`)."""
 
-    SERVER = {"local": "aws.generic", "aws": "aws.rds", "gcp": "gcp.sql", "azure": "azure.postgres"}
-    TOPIC = {"local": "aws.sns", "aws": "aws.sns", "gcp": "gcp.pubsub", "azure": "azure.servicebus.entity"}
-    QUEUE = {"local": "aws.sqs", "aws": "aws.sqs", "gcp": "gcp.pubsub", "azure": "azure.servicebus.entity"}
-    BUCKET = {"local": "aws.s3", "aws": "aws.s3", "gcp": "gcp.gcs", "azure": "azure.storage"}
-    CACHE = {"local": "aws.elasticache", "aws": "aws.elasticache", "gcp": "gcp.redis", "azure": "azure.redis"}
-    SECRET = {"local": "aws.secretsmanager", "aws": "aws.secretsmanager", "gcp": "gcp.secret", "azure": "azure.generic"}
-    CRON = {"local": "aws.scheduler", "aws": "aws.scheduler", "gcp": "gcp.scheduler", "azure": "azure.generic"}
-    IDENTITY = {"local": "aws.iam", "aws": "aws.iam", "gcp": "gcp.serviceaccount", "azure": "azure.identity"}
+    SERVER, TOPIC, QUEUE, BUCKET, CACHE, SECRET, CRON, IDENTITY = (
+        "server", "topic", "queue", "bucket", "cache", "secret", "cron", "identity"
+    )
 
     def __init__(self, env: Env, app: str) -> None:
-        self.cloud = env.cloud
+        self.namespaces = env.naming
         self.prefix = (app, env.name)
 
-    def __call__(self, table: dict[str, str], *parts: str, fifo: bool = False) -> str:
-        namespace = table[self.cloud]
-        if fifo and namespace in ("aws.sns", "aws.sqs"):
-            namespace += ".fifo"
+    def __call__(self, role: str, *parts: str, fifo: bool = False) -> str:
+        namespace = self.namespaces[role]
+        if fifo:
+            namespace = naming.fifo_variant(namespace)
         return naming.make(namespace, *self.prefix, *parts)
 
     def postgres(self, *parts: str) -> str:

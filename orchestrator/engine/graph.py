@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from providers.base import mock_id
+
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan
 
@@ -169,11 +171,6 @@ def _h(text: str, n: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:n]
 
 
-def default_id(token: str, inputs: dict[str, Any], name: str) -> str:
-    """The id of a mocked resource nobody knows better: its `name` input, else type and a hash of its name."""
-    return str(inputs.get("name") or f"{token.rsplit(':', 1)[-1].lower()}-{_h(name, 12)}")
-
-
 def _mocks_class() -> type:
     import pulumi
 
@@ -191,7 +188,7 @@ def _mocks_class() -> type:
                 made = f"none-{_h(args.name, 8)}", {"result": self.password or f"mock-password-{_h(args.name, 16)}"}
             else:
                 made = self.cloud.new_resource(args.typ, inputs, args.name, self.region)
-            rid, extra = made if made is not None else (default_id(args.typ, inputs, args.name), {})
+            rid, extra = made if made is not None else (mock_id(args.typ, inputs, args.name), {})
             return rid, {**inputs, **extra}
 
         def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:

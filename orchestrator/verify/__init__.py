@@ -15,43 +15,27 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.core.model import Language
 from orchestrator.verify import config as verify_config
-from orchestrator.verify.config import PRIMARY, SecretError, resolve
+from orchestrator.verify.config import PRIMARY
+from orchestrator.verify.hooks import probe, secret_providers
+from providers.probing import CHECK_TIMEOUT, MARKER, Check, Fail, Skip, bind
 from runtime_config.schema import infra_pb2, runtime_pb2
+from runtime_config.secrets import SecretError, resolve
 
 if TYPE_CHECKING:
     from orchestrator.core.envs import Env
     from orchestrator.core.model import App
     from orchestrator.ui import UI
 
-CHECK_TIMEOUT = 10.0
-RECEIVE_WINDOW = 8.0
-MARKER = "orchestrator-verify"
 COLUMNS = ("resource", "check", "result", "detail")
 OK, SKIPPED, FAILED = "ok", "ok (skipped)", "FAILED"
 MAINTENANCE_DATABASE = "postgres"
 """Tried by every role besides the other databases of its server: app roles have no business there."""
 PERMISSION_DENIED = ("permission denied", "connect privilege", "pg_hba.conf", "not permitted")
-
-
-class Skip(Exception):
-    """The check passes but had nothing to prove; the message says why."""
-
-
-class Fail(Exception):
-    """The check failed for the reason in the message."""
-
-
-@dataclass(frozen=True)
-class Check:
-    resource: str
-    name: str
-    func: Callable[[], str]
 
 
 def run(env: Env, overlay: Mapping[str, str], ui: UI) -> int:
@@ -205,10 +189,6 @@ def _sql_checks(config: runtime_pb2.RuntimeConfig, app: App | None, environ: Map
                 yield Check(resource, "migrations", migrations)
 
 
-def bind(func: Callable[..., str], *args: Any) -> Callable[[], str]:
-    return lambda: func(*args)
-
-
 class _SqlLogin:
     """How the core connects: host parsing, TLS from tls_config, password and client cert from credentials.
 
@@ -249,7 +229,7 @@ class _SqlLogin:
             params = {"host": name, "port": int(port) if sep else 5432}
         params["user"] = self.role.username
         if self.role.HasField("password"):
-            params["password"] = resolve(self.role.password, self.environ, self.config).decode()
+            params["password"] = resolve(self.role.password, self.environ, self.config, secret_providers()).decode()
         params.update(self._tls(tmp))
         return params
 
@@ -269,7 +249,8 @@ class _SqlLogin:
             if cert is None:
                 raise Fail(f"client cert rid {self.role.client_cert_rid!r} is not in credentials.client_certs")
             out["sslcert"] = _write(tmp / "client.pem", cert.cert)
-            out["sslkey"] = _write(tmp / "client.key", resolve(cert.key, self.environ, self.config).decode())
+            key = resolve(cert.key, self.environ, self.config, secret_providers())
+            out["sslkey"] = _write(tmp / "client.key", key.decode())
         return out
 
 
@@ -339,43 +320,25 @@ def _sql_migrations(login: _SqlLogin, db: infra_pb2.SQLDatabase, app: App | None
 def _pubsub_checks(config: runtime_pb2.RuntimeConfig) -> Iterator[Check]:
     for cluster in config.infra.resources.pubsub_clusters:
         provider = cluster.WhichOneof("provider")
-        probe = _probe("PUBSUB", provider)
-        if probe is None:
+        checks_of = probe("PUBSUB", provider)
+        if checks_of is None:
             for topic in cluster.topics:
                 reason = f"checking {provider or 'an unset'} pub/sub provider is not implemented here"
                 yield Check(f"topic:{topic.encore_name}", "publish", _failing(reason))
             continue
-        yield from probe(cluster)
+        yield from checks_of(cluster)
 
 
 def _bucket_checks(config: runtime_pb2.RuntimeConfig, environ: Mapping[str, str]) -> Iterator[Check]:
     for cluster in config.infra.resources.bucket_clusters:
         provider = cluster.WhichOneof("provider")
-        probe = _probe("BUCKET", provider)
-        if probe is None:
+        checks_of = probe("BUCKET", provider)
+        if checks_of is None:
             for bucket in cluster.buckets:
                 reason = f"checking {provider or 'an unset'} object storage provider is not implemented here"
                 yield Check(f"bucket:{bucket.encore_name}", "put/get/delete", _failing(reason))
             continue
-        yield from probe(cluster, config, environ)
-
-
-def _probe(table: str, provider: str | None) -> Callable[..., Iterator[Check]] | None:
-    """The probe for a runtime-config provider name from the first target whose `probes` part lists it."""
-    from providers import registry
-
-    for target in registry.all_targets():
-        module = f"providers.{target.name}.probes"
-        try:
-            probes = target.part("probes")
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        found = getattr(probes, table).get(provider or "")
-        if found is not None:
-            return found
-    return None
+        yield from checks_of(cluster, config, environ)
 
 
 # --- Caches ------------------------------------------------------------------------------------
@@ -414,9 +377,10 @@ def _cache_roundtrip(server: infra_pb2.RedisServer, db: infra_pb2.RedisDatabase,
         kw.update(host=name, port=int(port) if sep else 6379)
     if role is not None and role.WhichOneof("auth") == "acl":
         kw.update(username=role.acl.username or None,
-                  password=resolve(role.acl.password, environ, config).decode().strip())
+                  password=resolve(role.acl.password, environ, config, secret_providers()).decode().strip())
     elif role is not None and role.WhichOneof("auth") == "auth_string":
-        kw["password"] = resolve(role.auth_string, environ, config).decode().strip()  # the core trims Redis secrets
+        auth = resolve(role.auth_string, environ, config, secret_providers())
+        kw["password"] = auth.decode().strip()  # the core trims Redis secrets
     if server.HasField("tls_config"):
         tls = server.tls_config
         kw.update(ssl=True, ssl_check_hostname=not (tls.disable_tls_hostname_verification or tls.disable_ca_validation),
@@ -449,6 +413,6 @@ def _secret_checks(config: runtime_pb2.RuntimeConfig, environ: Mapping[str, str]
 def _secret_resolves(secret: infra_pb2.AppSecret, config: runtime_pb2.RuntimeConfig, environ: Mapping[str, str]) -> str:
     if not secret.HasField("data"):
         raise Fail("no data: the runtime drops this secret")
-    if not resolve(secret.data, environ, config):
+    if not resolve(secret.data, environ, config, secret_providers()):
         raise Fail("resolves to an empty value")
     return f"non-empty ({secret.data.WhichOneof('source')})"

@@ -31,10 +31,6 @@ PRIMARY = infra_pb2.SERVER_KIND_PRIMARY
 DEFAULT_META_PATH = Path("/encore/meta")
 
 
-class SecretError(Exception):
-    """A SecretData that cannot be resolved; the message never holds the value."""
-
-
 def load(environ: Mapping[str, str], *, go: bool = False) -> tuple[runtime_pb2.RuntimeConfig, str]:
     """The runtime config the app's runtime (`go`: the Go runtime) would load from `environ`, and where from."""
     if "ENCORE_INFRA_CONFIG_PATH" in environ:
@@ -97,103 +93,21 @@ def _decode(raw: bytes, where: str) -> runtime_pb2.RuntimeConfig:
 
 
 def _fetch(location: str, where: str) -> bytes:
-    scheme, _, rest = location.partition("://")
-    bucket, slash, key = rest.partition("/")
+    """A file path, or a `<scheme>://` URL fetched by the probes of the target whose CONFIG_FETCH lists the scheme."""
+    scheme, sep, _ = location.partition("://")
     try:
-        if scheme == "s3" and slash:
-            import boto3
+        if not sep:
+            return Path(location).read_bytes()
+        from orchestrator.verify.hooks import probe
 
-            return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-        if scheme == "gs" and slash:
-            try:
-                from google.cloud import storage  # type: ignore[import-not-found]
-            except ImportError:
-                raise BadInput("reading gs:// needs google-cloud-storage (not installed)", where=where) from None
-            return storage.Client().bucket(bucket).blob(key).download_as_bytes()
-        return Path(location).read_bytes()
+        fetch = probe("CONFIG_FETCH", scheme)
+        if fetch is None:
+            raise BadInput(f"reading {scheme}:// is not implemented here", where=where)
+        return fetch(location)
     except BadInput:
         raise
     except Exception as exc:
         raise BadInput(f"cannot read the runtime config: {type(exc).__name__}: {exc}", where=where) from None
-
-
-def resolve(data: SecretData, environ: Mapping[str, str], config: runtime_pb2.RuntimeConfig | None = None) -> bytes:
-    """A SecretData's value as the core computes it: source -> encoding -> json_key."""
-    source = data.WhichOneof("source")
-    if source == "embedded":
-        raw = data.embedded
-    elif source == "env":
-        raw = _env_value(data.env, environ).encode()
-    elif source == "provider":
-        raw = _provider_value(data.provider, config)
-    else:
-        raise SecretError("no source set")
-    if data.encoding == SecretData.ENCODING_BASE64:
-        raw = _b64(raw)
-    elif data.encoding == SecretData.ENCODING_GZIP:
-        try:
-            raw = gzip.decompress(_b64(raw))
-        except (OSError, EOFError):
-            raise SecretError("encoding gzip: not gzip data") from None
-    if data.WhichOneof("sub_path") == "json_key":
-        raw = _json_key(raw, data.json_key)
-    return raw
-
-
-def _env_value(name: str, environ: Mapping[str, str]) -> str:
-    if name not in environ:
-        raise SecretError(f"environment variable {name} is not set")
-    value = environ[name]
-    if value.startswith("envref:"):
-        parts = []
-        for ref in value[len("envref:") :].split(","):
-            if ref not in environ:
-                raise SecretError(f"environment variable {ref} (from envref in {name}) is not set")
-            parts.append(environ[ref])
-        value = "".join(parts)
-    return value
-
-
-def _b64(raw: bytes) -> bytes:
-    try:
-        return base64.b64decode(raw, validate=True)
-    except binascii.Error:
-        raise SecretError("encoding base64: not standard base64") from None
-
-
-def _json_key(raw: bytes, key: str) -> bytes:
-    try:
-        doc = json.loads(raw)
-    except ValueError:
-        raise SecretError(f"json_key {key!r}: the value is not JSON") from None
-    if not isinstance(doc, dict) or key not in doc:
-        raise SecretError(f"json_key {key!r}: no such key")
-    value = doc[key]
-    if isinstance(value, str):
-        return value.encode()
-    if isinstance(value, dict) and isinstance(value.get("bytes"), str):
-        return _b64(value["bytes"].encode())
-    if isinstance(value, dict) and isinstance(value.get("string"), str):
-        return value["string"].encode()
-    raise SecretError(f"json_key {key!r}: expected a string or an object with 'bytes' or 'string'")
-
-
-def _provider_value(ref: SecretData.ProviderRef, config: runtime_pb2.RuntimeConfig | None) -> bytes:
-    try:
-        from google.cloud import secretmanager  # type: ignore[import-not-found]
-    except ImportError:
-        raise SecretError("cannot resolve provider secret here (google-cloud-secret-manager not installed)") from None
-    providers = config.infra.resources.secret_providers if config else []
-    provider = next((p for p in providers if p.rid == ref.provider_rid), None)
-    if provider is None or provider.WhichOneof("provider") != "gcp_sm":
-        raise SecretError(f"secret provider {ref.provider_rid!r} is not a GCP Secret Manager provider of this config")
-    name = ref.id
-    if not name.startswith("projects/"):
-        name = f"projects/{provider.gcp_sm.project_id}/secrets/{name}"
-    if "/versions/" not in name:
-        name += f"/versions/{ref.version or 'latest'}"
-    client = secretmanager.SecretManagerServiceClient()
-    return client.access_secret_version(name=name).payload.data
 
 
 def from_infra_json(doc: Mapping[str, Any], *, go: bool = False) -> runtime_pb2.RuntimeConfig:

@@ -27,4 +27,14 @@ TARGET = Target(
     extra="aws",
     sdk=("pulumi", "pulumi_aws", "pulumi_random", "boto3"),
     config_namespaces=("aws", "random"),
+    naming={
+        "server": "aws.rds",
+        "topic": "aws.sns",
+        "queue": "aws.sqs",
+        "bucket": "aws.s3",
+        "cache": "aws.elasticache",
+        "secret": "aws.secretsmanager",
+        "cron": "aws.scheduler",
+        "identity": "aws.iam",
+    },
 )

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from orchestrator.engine.graph import default_id
+from providers.base import mock_id
 
 ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -25,7 +25,7 @@ def new_resource(token: str, inputs: dict[str, Any], name: str, region: str | No
     if make is not None:
         return make(region, inputs, name)
     if token.startswith("aws:"):
-        rid = default_id(token, inputs, name)
+        rid = mock_id(token, inputs, name)
         return rid, {"arn": _arn(region, token.split(":")[1].split("/")[0], rid)}
     return None
 

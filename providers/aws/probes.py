@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from orchestrator.verify import CHECK_TIMEOUT, MARKER, RECEIVE_WINDOW, Check, Fail, bind
-from orchestrator.verify.config import resolve
+from providers.probing import CHECK_TIMEOUT, MARKER, RECEIVE_WINDOW, Check, Fail, bind
 from runtime_config.schema import infra_pb2, runtime_pb2
+from runtime_config.secrets import resolve
 
 
 def pubsub_checks(cluster: infra_pb2.PubSubCluster) -> Iterator[Check]:
@@ -40,8 +40,18 @@ def bucket_checks(cluster: infra_pb2.BucketCluster, config: runtime_pb2.RuntimeC
                     bind(_bucket_roundtrip, aws, cluster.s3, bucket, config, environ))
 
 
+def fetch_s3(location: str) -> bytes:
+    """The runtime config at ENCORE_RUNTIME_CONFIG_PATH=s3://bucket/key, read with the process's credentials."""
+    import boto3
+
+    bucket, _, key = location.removeprefix("s3://").partition("/")
+    return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
 PUBSUB = {"aws": pubsub_checks}
 BUCKET = {"s3": bucket_checks}
+CONFIG_FETCH = {"s3": fetch_s3}
+SECRET_PROVIDERS: dict[str, Any] = {}
 
 
 class _Aws:

@@ -23,4 +23,14 @@ TARGET = Target(
     extra="azure",
     sdk=("pulumi", "pulumi_azure_native", "pulumi_random"),
     config_namespaces=("azure-native", "random"),
+    naming={
+        "server": "azure.postgres",
+        "topic": "azure.servicebus.entity",
+        "queue": "azure.servicebus.entity",
+        "bucket": "azure.storage",
+        "cache": "azure.redis",
+        "secret": "azure.generic",
+        "cron": "azure.generic",
+        "identity": "azure.identity",
+    },
 )

@@ -14,4 +14,14 @@ TARGET = Target(
     extra="gcp",
     sdk=("pulumi", "pulumi_gcp", "pulumi_random"),
     config_namespaces=("gcp", "random"),
+    naming={
+        "server": "gcp.sql",
+        "topic": "gcp.pubsub",
+        "queue": "gcp.pubsub",
+        "bucket": "gcp.gcs",
+        "cache": "gcp.redis",
+        "secret": "gcp.secret",
+        "cron": "gcp.scheduler",
+        "identity": "gcp.serviceaccount",
+    },
 )

@@ -21,3 +21,7 @@ def region(provider_config: Mapping[str, Any], where: str) -> str | None:
     if not isinstance(provider_config.get("gcp:project"), str):
         raise BadInput("gcp:project is required for cloud 'gcp'", where=where)
     return provider_config.get("gcp:region") or "us-central1"
+
+
+def project(provider_config: Mapping[str, Any]) -> str | None:
+    return provider_config.get("gcp:project")

@@ -39,4 +39,14 @@ TARGET = Target(
     extra="local",
     sdk=("psycopg", "moto", "boto3", "redis"),
     config_namespaces=(),
+    naming={
+        "server": "aws.generic",
+        "topic": "aws.sns",
+        "queue": "aws.sqs",
+        "bucket": "aws.s3",
+        "cache": "aws.elasticache",
+        "secret": "aws.secretsmanager",
+        "cron": "aws.scheduler",
+        "identity": "aws.iam",
+    },
 )

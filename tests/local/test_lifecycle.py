@@ -12,6 +12,7 @@ import pytest
 from orchestrator.core import appmeta
 from orchestrator.core.model import Language
 from orchestrator.verify import config as verify_config
+from runtime_config.secrets import resolve
 
 if TYPE_CHECKING:
     from tests.local.conftest import Project
@@ -76,7 +77,7 @@ def _connect_as_app(project: Project, env: str, dbname: str) -> psycopg.Connecti
     db = next(d for d in cluster.databases if d.encore_name == dbname)
     role = next(r for r in config.infra.credentials.sql_roles if r.rid == db.conn_pools[0].role_rid)
     host, _, port = cluster.servers[0].host.partition(":")
-    password = verify_config.resolve(role.password, environ, config).decode()
+    password = resolve(role.password, environ, config).decode()
     return psycopg.connect(host=host, port=int(port or 5432), user=role.username, password=password,
                            dbname=db.cloud_name, autocommit=True, connect_timeout=10)
 

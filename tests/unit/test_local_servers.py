@@ -79,15 +79,15 @@ def test_needed_by_records() -> None:
         {"kind": "cache"},  # in memory
         {"kind": "service"},
     ]
-    assert servers.needed_by_records(records, env().local) == {"postgres", "redis"}
-    assert servers.needed_by_records(records, env(postgresAdminUrl="postgres://a@h/p").local) == {"redis"}
-    assert servers.needed_by_records([], env().local) == set()
+    assert servers.needed_by_records(records, env().settings) == {"postgres", "redis"}
+    assert servers.needed_by_records(records, env(postgresAdminUrl="postgres://a@h/p").settings) == {"redis"}
+    assert servers.needed_by_records([], env().settings) == set()
 
 
 def test_records_of_older_states_name_no_server() -> None:
     records = [{"kind": "sql-server"}, {"kind": "topic"}, {"kind": "cache", "database_index": 3}]
-    assert servers.needed_by_records(records, env().local) == {"postgres", "emulator", "redis"}
-    assert servers.needed_by_records([{"kind": "bucket"}, {"kind": "cache"}], env().local) == {"emulator"}
+    assert servers.needed_by_records(records, env().settings) == {"postgres", "emulator", "redis"}
+    assert servers.needed_by_records([{"kind": "bucket"}, {"kind": "cache"}], env().settings) == {"emulator"}
 
 
 def test_the_servers_satisfy_the_protocol() -> None:

@@ -18,6 +18,7 @@ from orchestrator.core import appmeta, envs, naming
 from orchestrator.core import plan as planning
 from orchestrator.core.model import App
 from orchestrator.core.plan import Grant, Plan
+from providers import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = {
@@ -58,6 +59,7 @@ def synth_apps() -> dict[str, App]:
 PLAN_SCRIPT = """
 import json, sys
 from orchestrator import stacks
+from providers import registry
 from orchestrator.core import appmeta, plan
 env = stacks.parse(sys.argv[1], name="dev", where="x")
 sys.stdout.write(json.dumps([plan.build(appmeta.load(p), env).to_json() for p in sys.argv[2:]]))
@@ -187,7 +189,7 @@ def namespace_of(plan: Plan, role: str, fifo: bool) -> tuple[str, str]:
     if role == "key_prefix":
         return "REDIS", "redis.prefix"
     table = ROLE_TABLE[role]
-    namespace = getattr(planning._Namer, table)[plan.env.cloud]
+    namespace = registry.get(plan.env.cloud).naming[table.lower()]
     if fifo and namespace in ("aws.sns", "aws.sqs"):
         namespace += ".fifo"
     return table, namespace

@@ -13,8 +13,9 @@ import pytest
 from orchestrator import verify
 from orchestrator.core.errors import BadInput
 from orchestrator.core.model import App, Cache, Language
-from orchestrator.verify.config import SecretData, SecretError, from_infra_json, load, resolve
+from orchestrator.verify.config import from_infra_json, load
 from runtime_config.schema import runtime_pb2
+from runtime_config.secrets import SecretData, SecretError, resolve
 
 
 def _config(env_name: str) -> bytes:
@@ -100,7 +101,7 @@ def test_secret_sources_and_encodings() -> None:
     (SecretData(env="REF"), "R2"),
     (SecretData(), "no source"),
     (SecretData(embedded=b"{}", json_key="k"), "no such key"),
-    (SecretData(provider=SecretData.ProviderRef(provider_rid="p", id="x")), "cannot resolve provider secret here"),
+    (SecretData(provider=SecretData.ProviderRef(provider_rid="p", id="x")), "is not in this config"),
 ])
 def test_unresolvable_secrets(data: SecretData, message: str) -> None:
     with pytest.raises(SecretError, match=message):
