@@ -2,7 +2,7 @@
 
 The CLI parses flags and calls one function here; targets provision and return what they built;
 only this module writes deployment records. A target is `providers.<cloud>.target` for a direct
-target (local) or the Pulumi engine (`orchestrator.engine.operations`) for a Pulumi cloud.
+target (local) or the Pulumi engine (`orchestrator.engine.target`) for a Pulumi cloud.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def operations(env: Env) -> ModuleType:
                           where=f"env {env.name}")
     if target.engine == "direct":
         return target.part("target")
-    from orchestrator.engine import operations as engine
+    from orchestrator.engine import target as engine
 
     return engine
 

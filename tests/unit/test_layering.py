@@ -112,4 +112,4 @@ def test_only_the_pipeline_writes_records():
 
 def test_the_cli_holds_no_target_logic():
     names = imported(ROOT / "orchestrator" / "cli.py")
-    assert not any(n.startswith(("providers.", "orchestrator.engine.operations")) for n in names), names
+    assert not any(n.startswith(("providers.", "orchestrator.engine.target")) for n in names), names
