@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from orchestrator import stacks, support
 from orchestrator.core import plan as planning
 from orchestrator.core.errors import BadInput, MissingTool
+from orchestrator.core.faults import crashpoint
 from orchestrator.core.model import Kind
 from providers import registry
 from providers.base import Options
@@ -112,6 +113,7 @@ def locked(ctx: Context, store: Store, env: Env, command: str, timeout: float,
     with store.lock(env.name, command, timeout=timeout, force_unlock=force_unlock) as lease:
         if lease.stale is not None:
             ctx.ui.warn(f"env {env.name}: taking over the lock of a run that is gone ({lease.stale.describe()})")
+        crashpoint("lock")
         yield
 
 

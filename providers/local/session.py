@@ -14,9 +14,9 @@ from urllib.parse import unquote, urlsplit
 
 from orchestrator.core.envs import Env
 from orchestrator.core.errors import BadInput
+from orchestrator.core.faults import crashpoint
 from orchestrator.ui import UI
 from providers.local import servers
-from providers.local.faults import crashpoint
 from providers.local.servers.postgres import PG_ADMIN
 from providers.local.settings import settings_of
 from providers.local.state import State

@@ -1,26 +1,17 @@
-"""The local target's state: `.orchestrator/local/<env>/state.json` and the lock guarding it.
+"""The local target's ledger: `.orchestrator/local/<env>/state.json`, what exists on this machine's servers.
 
-The state file is written atomically (mode 0600: it holds generated passwords). The lock is
-an advisory `flock` on `lock`, so a run killed with SIGKILL releases it; the file also names
-its holder (pid, host, user, time) for the "locked" message.
+Written atomically (mode 0600: it holds generated passwords). The env's lock is the state store's
+(orchestrator/state), held by the pipeline around every command that changes the env.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import getpass
 import json
 import os
-import socket
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestrator.core.errors import BadInput, Locked
+from orchestrator.core.errors import BadInput
 from orchestrator.core.files import write_atomic
 
 STATE_FILE = "state.json"
@@ -86,69 +77,3 @@ class State:
     def save(self) -> None:
         text = json.dumps(self.data, indent=2, sort_keys=True) + "\n"
         write_atomic(self.dir / STATE_FILE, text.encode(), mode=0o600)
-
-
-def holder() -> dict[str, Any]:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = str(os.getuid())
-    return {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "user": user,
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-
-
-def describe(h: dict[str, Any]) -> str:
-    return f"pid {h.get('pid', '?')} on {h.get('host', '?')} (user {h.get('user', '?')}) since {h.get('time', '?')}"
-
-
-POLL_SECONDS = 0.1
-
-
-@contextmanager
-def locked(directory: Path, *, timeout: float = 0.0, command: str = "") -> Iterator[None]:
-    """Hold the environment's lock; wait up to `timeout` seconds, then raise Locked naming the holder."""
-    path = directory / LOCK_FILE
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise BadInput(f"cannot create the lock file: {exc.strerror or exc}", where=str(path)) from None
-    try:
-        deadline = time.monotonic() + max(timeout, 0.0)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-            if time.monotonic() >= deadline:
-                current = _read_holder(path)
-                waited = f" after waiting {timeout:g}s" if timeout > 0 else ""
-                raise Locked(f"locked by {describe(current)}{waited}", where=str(directory))
-            time.sleep(POLL_SECONDS)
-        info = json.dumps({**holder(), "command": command}).encode()
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, info, 0)
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _read_holder(path: Path) -> dict[str, Any]:
-    for _ in range(20):  # the holder writes its details right after taking the lock
-        try:
-            text = path.read_text(encoding="utf-8")
-            if text:
-                return json.loads(text)
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.01)
-    return {}

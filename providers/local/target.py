@@ -141,7 +141,6 @@ def preview(plan: Plan, opts: Options, ui: UI) -> list[str]:
 def apply(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> Applied:
     """Under the env's lock: the inputs are read again, as another run may have changed them meanwhile."""
     directory = ensure_dir(state_dir(opts.state_root, plan.env.name))
-    crashpoint("lock")
     inputs = _inputs(plan, opts, ui)
     if inputs.up_to_date(plan):
         ui.success(f"env {plan.env.name}: no changes")
@@ -414,7 +413,7 @@ def stop(env: Env, opts: Options, ui: UI) -> int:
     return 0
 
 
-KEPT_ON_DESTROY = (secret.SECRETS_FILE, "lock")
+KEPT_ON_DESTROY = (secret.SECRETS_FILE,)
 
 
 def _deployed_here(directory: Path) -> bool:

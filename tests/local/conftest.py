@@ -56,7 +56,10 @@ class Result:
 
     @property
     def one_line_error(self) -> bool:
-        return self.stderr.startswith("error: ") and self.stderr.count("\n") == 1 and "Traceback" not in self.stderr
+        """One `error:` line, last; what the deploy showed before it (the diff, progress) may precede it."""
+        lines = self.stderr.splitlines()
+        errors = [line for line in lines if line.startswith("error: ")]
+        return len(errors) == 1 and lines[-1] == errors[0] and "Traceback" not in self.stderr
 
 
 class Project:

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from providers.local import state as local_state
+from orchestrator.state import open_store
 from tests.local.conftest import Project
 
 pytestmark = pytest.mark.local
@@ -52,12 +52,11 @@ def test_public_bucket_serves_objects_at_its_base_url(project: Project) -> None:
 def test_a_held_lock_names_its_holder(project: Project) -> None:
     meta = project.app("replicate-image-generator")
     env = stack_with_secrets(project, "locked", meta)
-    directory = local_state.ensure_dir(project.env_dir(env))
-    with local_state.locked(directory, command="test"):
+    with open_store(None, project.state).lock(env, "test"):
         result = project.deploy(env, meta, expect=3)
         waited = project.deploy(env, meta, "--lock-timeout", "0.3", expect=3)
     assert f"pid {os.getpid()}" in result.stderr and "locked" in result.stderr
-    assert "after waiting 0.3s" in waited.stderr
+    assert "waited 0.3s" in waited.stderr
 
 
 def with_cache(name: str, service: str):

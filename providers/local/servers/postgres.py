@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.core.errors import BadInput, MissingTool
+from orchestrator.core.faults import crashpoint
 from orchestrator.core.model import Kind
-from providers.local.faults import crashpoint
 from providers.local.servers.process import (
     Account,
     Launch,

@@ -1,4 +1,4 @@
-"""Fault injection for the crash-safety tests."""
+"""Fault injection for the crash-safety tests: a named point where a run can be killed on purpose."""
 
 from __future__ import annotations
 
