@@ -168,6 +168,9 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
     env = ctx.env(env_name)
     source = read_source(meta, app_root)
     the_plan = make_plan(source, env)
+    if not yes and not ctx.ui.interactive:
+        raise BadInput("deploy changes resources and needs --yes when not run interactively; nothing was "
+                       "changed", where=f"env {env.name}")
     ops = operations(env)
     opts = ctx.options(meta=source.meta, app_root=source.app_root, yes=yes, allow_destroy=allow_destroy,
                        lock_timeout=lock_timeout, force_unlock=force_unlock)
@@ -186,13 +189,9 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
             ctx.ui.text(diff_text.render(changes, env=env.name))
         for line in drift:
             ctx.ui.info(f"~ {line}")
-        if not yes:
-            if not opts.interactive:
-                raise BadInput("deploy changes resources and needs --yes when not run interactively; nothing was "
-                               "changed", where=f"env {env.name}")
-            if not ctx.ui.confirm(f"Apply these changes to {env.name}?"):
-                ctx.ui.warn(f"deploy cancelled; nothing in {env.name} changed")
-                raise Cancelled()
+        if not yes and not ctx.ui.confirm(f"Apply these changes to {env.name}?"):
+            ctx.ui.warn(f"deploy cancelled; nothing in {env.name} changed")
+            raise Cancelled()
         applied = ops.apply(the_plan, replace(opts, yes=True), ctx.ui, checked)
         record = records.DeploymentRecord.new(
             the_plan, applied.provisioned, env_vars=applied.env_vars, secret_env=applied.secret_env,

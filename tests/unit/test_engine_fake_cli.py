@@ -20,10 +20,13 @@ from typing import Any
 
 import pytest
 import rc_fixtures as fx
-from test_pulumi_target import DIY_LOCK, UI, make_env, make_plan, opts, pending
+from test_engine_target import DIY_LOCK, UI, app, context, deploy, make_env, make_plan, opts, pending, store
 
+from orchestrator import pipeline
 from orchestrator.core.errors import Locked, PendingOperations
-from orchestrator.engine import operations as pt
+from orchestrator.engine import target
+
+__all__ = ["app"]  # the fixture standing in for --meta
 
 FAKE_PULUMI = """#!{python}
 import json, os, sys
@@ -111,29 +114,32 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    monkeypatch.delenv(pipeline.STORE_VAR, raising=False)
     return tmp_path
 
 
 def test_deploy_through_the_automation_api(fake: Fake, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    from providers.aws import delivery as config_upload
+    from providers.aws import delivery
 
     env = make_env()
     plan = make_plan(env)
     fake.scenario(exists=False, events=CREATED, outputs={
         "provisioned": fx.provisioned(plan).model_dump(mode="json"), "runtime_config_bucket": "shop-dev-config"})
     uploaded: list[str] = []
-    monkeypatch.setattr(config_upload, "upload", lambda path, *, bucket, region, key=config_upload.KEY, client=None:
+    monkeypatch.setattr(delivery, "upload", lambda path, *, bucket, region, key=delivery.KEY, client=None:
                         uploaded.append(bucket) or f"s3://{bucket}/{key}")
 
-    assert pt.deploy(plan, fx.shop_app(), opts(yes=True), UI()) == 0  # type: ignore[arg-type]
+    assert deploy(UI())["changed"] is True
 
-    assert fake.commands() == ["version", "stack select", "stack init", "stack export", "up", "stack output",
-                               "stack output", "stack history"]
+    # `version` once for the check before the question, once when the stack is opened to apply
+    assert fake.commands() == ["version", "version", "stack select", "stack init", "stack export", "up",
+                               "stack output", "stack output", "stack history"]
     work = str(Path("state/pulumi/workspaces/dev").absolute())
     backend = f"file://{Path('state/pulumi').absolute()}"
-    assert {c["cwd"] for c in fake.calls()[1:]} == {work}
-    assert {c["backend"] for c in fake.calls()[1:]} == {backend}
+    stack_calls = [c for c in fake.calls() if c["args"][0] != "version"]
+    assert {c["cwd"] for c in stack_calls} == {work}
+    assert {c["backend"] for c in stack_calls} == {backend}
     assert fake.args_of("stack") == ["stack", "select", "--stack", "dev"]
     init = next(c["args"] for c in fake.calls() if c["args"][:2] == ["stack", "init"])
     assert init[init.index("--secrets-provider") + 1] == "passphrase"
@@ -146,19 +152,23 @@ def test_deploy_through_the_automation_api(fake: Fake, monkeypatch: pytest.Monke
     assert "--show-secrets" not in history
     assert uploaded == ["shop-dev-config"]
     assert "created aws:s3/bucketV2:BucketV2 shop-dev-config" in capsys.readouterr().err
+    record = store().read("dev")
+    assert record is not None and record.provisioned["runtime_config_url"] == "s3://shop-dev-config/runtime-config.pb"
 
 
 def test_the_real_lock_message_becomes_exit_3(fake: Fake) -> None:
     fake.scenario(up_stderr=DIY_LOCK)
-    env = make_env()
+    make_env()
     with pytest.raises(Locked, match=r"alice@ci-runner-7 \(pid 4242\)"):
-        pt.deploy(make_plan(env), fx.shop_app(), opts(yes=True), UI())  # type: ignore[arg-type]
+        deploy(UI())
+    assert store().read("dev") is None
 
 
 def test_pending_operations_from_the_export_stop_the_deploy(fake: Fake) -> None:
     fake.scenario(pending=[pending("creating", URN)])
+    make_env()
     with pytest.raises(PendingOperations, match="--clear-pending-creates"):
-        pt.deploy(make_plan(make_env()), fx.shop_app(), opts(yes=True), UI())  # type: ignore[arg-type]
+        deploy(UI())
     assert "up" not in fake.commands()
 
 
@@ -167,20 +177,38 @@ def test_an_old_cli_is_rejected_before_any_stack_command(fake: Fake) -> None:
 
     fake.scenario(version="3.150.0")
     with pytest.raises(MissingTool, match=r"3\.200\.0"):
-        pt.status(make_env(), opts(), UI())  # type: ignore[arg-type]
+        target.status(make_env(), opts(), UI())  # type: ignore[arg-type]
     assert fake.commands() == ["version"]
+    assert not Path("state").exists()
+
+
+def test_an_old_cli_stops_a_deploy_before_the_question(fake: Fake) -> None:
+    from orchestrator.core.errors import MissingTool
+
+    fake.scenario(version="3.150.0")
+    make_env()
+    ui = UI(interactive=True)
+    with pytest.raises(MissingTool, match=r"3\.200\.0"):
+        deploy(ui, yes=False)
+    assert fake.commands() == ["version"]
+    assert ui.asked() == []
     assert not Path("state").exists()
 
 
 def test_a_missing_stack_is_not_created_by_destroy(fake: Fake) -> None:
     fake.scenario(exists=False)
-    assert pt.destroy(make_env(), opts(yes=True), UI()) == 0  # type: ignore[arg-type]
+    make_env()
+    assert pipeline.destroy(context(UI()), "dev", yes=True) == {"env": "dev", "destroyed": False}
     assert "stack init" not in fake.commands()
 
 
 def test_an_interactive_deploy_previews_through_the_api(fake: Fake) -> None:
     fake.scenario(events=[SUMMARY])
-    ui = UI(answer=False)
-    assert pt.deploy(make_plan(make_env()), fx.shop_app(), opts(interactive=True), ui) == 1  # type: ignore[arg-type]
+    make_env()
+    ui = UI(answer=False, interactive=True)
+    with pytest.raises(pipeline.Cancelled):
+        deploy(ui, yes=False)
     assert fake.commands()[-1] == "preview"
-    assert ("confirm", "Apply these changes to dev?") in ui.said
+    assert ui.asked() == ["Apply these changes to dev?"]
+    assert ("info", "~ pulumi preview: 1 to create") in ui.said
+    assert store().read("dev") is None
