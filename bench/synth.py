@@ -19,7 +19,7 @@ from pathlib import Path
 
 from google.protobuf import json_format
 
-from orchestrator.core.schema import meta_pb2
+from orchestrator.core.schema import meta_pb2, schema_pb2
 
 SECOND = 1_000_000_000
 MINUTE = 60 * SECOND
@@ -192,13 +192,13 @@ def _bucket(data: meta_pb2.Data, b: int) -> None:
 
 
 def _metrics(data: meta_pb2.Data, names: list[str]) -> None:
-    data.metrics.add(name="requests_total", kind=meta_pb2.Metric.COUNTER, value_type=meta_pb2.INT64)
-    hist = data.metrics.add(name="latency_seconds", kind=meta_pb2.Metric.HISTOGRAM, value_type=meta_pb2.FLOAT64)
-    hist.labels.add(key="endpoint", type=meta_pb2.STRING)
+    data.metrics.add(name="requests_total", kind=meta_pb2.Metric.COUNTER, value_type=schema_pb2.INT64)
+    hist = data.metrics.add(name="latency_seconds", kind=meta_pb2.Metric.HISTOGRAM, value_type=schema_pb2.FLOAT64)
+    hist.labels.add(key="endpoint", type=schema_pb2.STRING)
     for i in range(0, len(names), 10):
         gauge = data.metrics.add(name=f"{names[i].replace('-', '_')}_depth", kind=meta_pb2.Metric.GAUGE,
-                                 value_type=meta_pb2.UINT64, service_name=names[i])
-        gauge.labels.add(key="queue", type=meta_pb2.STRING)
+                                 value_type=schema_pb2.UINT64, service_name=names[i])
+        gauge.labels.add(key="queue", type=schema_pb2.STRING)
 
 
 def _auth(data: meta_pb2.Data, service: str) -> None:

@@ -136,9 +136,16 @@ def read_source(meta: Path | str, app_root: Path | None = None) -> Source:
     return source.read(meta, app_root=app_root)
 
 
+def warn_metadata(ctx: Context, source: Source) -> None:
+    for warning in source.app.warnings:
+        ctx.ui.warn(f"{source.where}: {warning}")
+
+
 def plan(ctx: Context, env_name: str, meta: Path) -> Plan:
     env = ctx.env(env_name)
-    return make_plan(read_source(meta), env)
+    source = read_source(meta)
+    warn_metadata(ctx, source)
+    return make_plan(source, env)
 
 
 def preview(ctx: Context, env_name: str, meta: Path) -> dict[str, Any]:
@@ -147,6 +154,7 @@ def preview(ctx: Context, env_name: str, meta: Path) -> dict[str, Any]:
 
     env = ctx.env(env_name)
     source = read_source(meta)
+    warn_metadata(ctx, source)
     the_plan = make_plan(source, env)
     last = ctx.store().read(env.name)
     check_same_app(last, the_plan)
@@ -167,6 +175,7 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
 
     env = ctx.env(env_name)
     source = read_source(meta, app_root)
+    warn_metadata(ctx, source)
     the_plan = make_plan(source, env)
     if not yes and not ctx.ui.interactive:
         raise BadInput("deploy changes resources and needs --yes when not run interactively; nothing was "

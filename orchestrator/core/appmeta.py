@@ -11,9 +11,9 @@ Accepted forms, told apart by content (shared/spec/app-metadata.md §1, §3):
 A source is a file path or `env:VARNAME` (the named environment variable holds one of the
 forms above; a file whose name starts with `env:` is reached as `./env:...`).
 `load_with_bytes` also returns the binary metadata to hand to the runtime: the original
-bytes for binary/base64/gzip input; for JSON input the re-encoded message, which has lost
-all schema.v1 content (decls, request/message types) and so cannot start a TypeScript
-runtime (runtime-expectations.md trap 20).
+bytes for binary/base64/gzip input; for JSON input the re-encoded message, lossless for
+every field Encore's meta.proto and schema.proto define (both copied unchanged into
+`schema/`), schema.v1 content included.
 
 Validation: every problem is a one-line `BadInput` naming the source and the element.
 Encore names of resources (services, databases, topics, subscriptions, caches, buckets,
@@ -75,7 +75,7 @@ from orchestrator.core.model import (
     Subscription,
     Topic,
 )
-from orchestrator.core.schema import meta_pb2
+from orchestrator.core.schema import meta_pb2, schema_pb2
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_ELEMENTS = 100_000
@@ -310,16 +310,15 @@ def _parse_json(text: bytes, where: str) -> meta_pb2.Data:
 
 
 def _prune(doc: dict[str, Any], desc: Descriptor) -> None:
-    """Removes keys of fields our schema does not know (newer parsers may add some) or keeps opaque.
+    """Removes keys of fields our schema does not know (newer parsers may add some).
 
-    Opaque fields are `bytes` in our schema (schema.v1 content, trace nodes) but objects in
-    JSON, which `json_format` would reject. Pruning here instead of letting `json_format`
-    ignore unknown fields keeps unknown enum names an error.
+    Pruning here instead of letting `json_format` ignore unknown fields keeps unknown enum
+    names an error.
     """
     fields = _json_fields(desc)
     for key in list(doc):
         field = fields.get(key)
-        if field is None or field.type == FieldDescriptor.TYPE_BYTES:
+        if field is None:
             del doc[key]
         elif field.type == FieldDescriptor.TYPE_MESSAGE:
             for child, child_desc in _json_children(doc[key], field):
@@ -407,12 +406,20 @@ def _unknown_enum(msg: Message) -> tuple[str, str] | None:
 
 @cache
 def _has_enums(desc: Descriptor) -> bool:
-    """Whether `desc` or a message below it has an enum field (the schema has no cycles)."""
-    return any(
-        f.type == FieldDescriptor.TYPE_ENUM
-        or (f.type == FieldDescriptor.TYPE_MESSAGE and _has_enums(_message_type(f)))
-        for f in desc.fields
-    )
+    """Whether `desc` or a message below it has an enum field (schema.v1.Type is recursive)."""
+    seen: set[str] = set()
+    todo = [desc]
+    while todo:
+        current = todo.pop()
+        if current.full_name in seen:
+            continue
+        seen.add(current.full_name)
+        for f in current.fields:
+            if f.type == FieldDescriptor.TYPE_ENUM:
+                return True
+            if f.type == FieldDescriptor.TYPE_MESSAGE:
+                todo.append(_message_type(f))
+    return False
 
 
 def _message_type(field: FieldDescriptor) -> Descriptor:
@@ -478,7 +485,17 @@ class _Reader:
         return App(
             name=name, language=_LANGUAGE[msg.language], revision=msg.app_revision, services=services,
             databases=databases, topics=topics, caches=caches, buckets=buckets, secrets=secrets,
-            cron_jobs=cron_jobs, gateways=gateways, auth_handler=auth, metrics=metrics,
+            cron_jobs=cron_jobs, gateways=gateways, auth_handler=auth, metrics=metrics, warnings=self.warnings(),
+        )
+
+    def warnings(self) -> tuple[str, ...]:
+        """runtimes/core/src/pubsub/manager.rs bails with "topic X has no message type" at startup."""
+        if self.msg.language != meta_pb2.TYPESCRIPT:
+            return ()
+        return tuple(
+            f"topic {_q(t.name)} has no message type in the metadata: the TypeScript runtime will refuse to start"
+            for t in self.msg.pubsub_topics
+            if not t.HasField("message_type")
         )
 
     # -- checks -------------------------------------------------------------
@@ -584,7 +601,7 @@ class _Reader:
         if service is not None:
             self.service_ref(service, f"metric {_q(m.name)} ")
         return Metric(
-            name=m.name, kind=_METRIC_KIND[m.kind], value_type=meta_pb2.Builtin.Name(m.value_type), service=service
+            name=m.name, kind=_METRIC_KIND[m.kind], value_type=schema_pb2.Builtin.Name(m.value_type), service=service
         )
 
     def secrets(self) -> tuple[Secret, ...]:

@@ -201,6 +201,8 @@ class App(Spec):
     gateways: tuple[Gateway, ...] = ()
     auth_handler: AuthHandler | None = None
     metrics: tuple[Metric, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """What the metadata lacks that a runtime will refuse, though planning can go on."""
 
     def service(self, name: str) -> Service:
         for svc in self.services:

@@ -16,6 +16,7 @@ from orchestrator.core import naming
 from orchestrator.core.envs import Env, Sizing
 from orchestrator.core.errors import BadInput, Unsupported
 from orchestrator.core.model import BucketOp, Kind, Subscription, Topic
+from providers.aws import rds_ca
 from providers.aws.settings import Settings
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class SqlInstanceArgs(TypedDict, total=False):
     copy_tags_to_snapshot: bool
     promotion_tier: int
     apply_immediately: bool
+    ca_cert_identifier: str
 
 
 class TopicArgs(TypedDict, total=False):
@@ -230,6 +232,7 @@ def sql_instance_args(identifier: str, index: int, sizing: Sizing, aws: Settings
         "copy_tags_to_snapshot": True,
         "promotion_tier": index,
         "apply_immediately": not sizing.protect,
+        "ca_cert_identifier": rds_ca.INSTANCE_CA,
     }
 
 

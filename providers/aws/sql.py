@@ -7,17 +7,17 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from orchestrator.core.model import Database
+from orchestrator.core.model import Database, Language
 from orchestrator.core.plan import PlannedResource
-from providers.aws import args
+from providers.aws import args, rds_ca
 from providers.aws.session import AwsSession, Component
 from providers.aws.settings import settings_of
 from providers.aws.sqldb import SqlDatabase, migration_inputs
 from providers.base import Context, Deployed
 
 CA_WARNING = (
-    "no orchestrator:aws.sqlCaCertPem: the runtime verifies the server against the image's trust store, "
-    "which must then contain the RDS CA bundle of the region"
+    "the bundled RDS CAs do not cover region {region} and there is no orchestrator:aws.sqlCaCertPem: the runtime "
+    "verifies the server against the image's trust store, which must then contain the region's RDS CA"
 )
 
 
@@ -78,12 +78,18 @@ class SqlServer(Component):
 def deploy_server(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     server = SqlServer(session, res)
-    ca = settings_of(session.plan.env).sql_ca_cert_pem
+    ca = settings_of(session.plan.env).sql_ca_cert_pem or _bundled_ca(session)
     if ca is None:
-        session.warn(res, CA_WARNING)
+        session.warn(res, CA_WARNING.format(region=session.region))
     host = pulumi.Output.concat(server.cluster.endpoint, f":{args.POSTGRES_PORT}")
     record = {"name": res.name, "host": host, "tls": {"ca_cert": ca}}
     return Deployed(provisioned={"sql_servers": [record]}, resource=server)
+
+
+def _bundled_ca(session: AwsSession) -> str | None:
+    if session.plan.language is Language.GO:
+        return rds_ca.region_roots(session.region)
+    return rds_ca.instance_root(session.region)
 
 
 class SqlDb(Component):

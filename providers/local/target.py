@@ -487,8 +487,13 @@ def env_vars(env: Env, opts: Options, record: Any = None) -> dict[str, str]:
     values["ENCORE_LISTEN_ADDR"] = APP_LISTEN
     port = state.servers.get("emulator", {}).get("port")
     if state.data.get("uses_emulator") and port:
+        emulator = f"http://{servers.LOOPBACK}:{port}"
+        # Per service, so the app's own AWS calls elsewhere reach AWS: honoured by the Rust core's aws-config
+        # 1.5.13 (runtimes/Cargo.lock) and the Go runtime's aws-sdk-go-v2 config v1.26.6 (runtimes/go/go.mod).
         values.update(
-            AWS_ENDPOINT_URL=f"http://{servers.LOOPBACK}:{port}",
+            AWS_ENDPOINT_URL_SNS=emulator,
+            AWS_ENDPOINT_URL_SQS=emulator,
+            AWS_ENDPOINT_URL_S3=emulator,
             AWS_REGION=REGION,
             AWS_DEFAULT_REGION=REGION,
             AWS_ACCESS_KEY_ID=EMULATOR_KEY,

@@ -100,9 +100,22 @@ def test_cloud_deploy_without_pulumi_cli_is_exit_6_after_the_policy_gate(tmp_pat
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "Pulumi.pv.yaml").write_text((ROOT / "stacks" / "Pulumi.aws-preview.yaml").read_text())
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if not (Path(p) / "pulumi").exists())
-    out = run_cli("deploy", "--env", "pv", "--meta", str(ROOT / "examples" / "quickstart" / "meta.pb"), "--yes",
-                  cwd=tmp_path, env={"PATH": path})
+    meta = ROOT / "examples" / "quickstart" / "meta.pb"
+    out = run_cli("deploy", "--env", "pv", "--meta", str(meta), "--yes", cwd=tmp_path, env={"PATH": path})
     assert out.returncode == 6, out.stderr
     lines = out.stderr.strip().splitlines()
     assert lines[-1].startswith("error: ") and "Pulumi CLI is not installed" in lines[-1]
-    assert all(line.startswith(("warning: policy:", "error: ")) for line in lines), out.stderr
+    allowed = ("warning: policy:", f"warning: {meta}: topic", "error: ")
+    assert all(line.startswith(allowed) for line in lines), out.stderr
+
+
+def test_plan_warns_of_topics_the_typescript_runtime_refuses(tmp_path):
+    """runtimes/core/src/pubsub/manager.rs: "topic {} has no message type" stops the Rust core at startup."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(
+        "config:\n  orchestrator:cloud: local\n  orchestrator:envType: development\n"
+    )
+    meta = ROOT / "tests" / "fixtures" / "apps" / "ts-uptime" / "meta.json"
+    out = run_cli("plan", "--env", "dev", "--meta", str(meta), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert 'topic "uptime-transition" has no message type' in out.stderr

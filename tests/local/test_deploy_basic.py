@@ -36,15 +36,17 @@ def test_public_bucket_serves_objects_at_its_base_url(project: Project) -> None:
     doc = project.state_doc(env)
     name = doc["resources"]["bucket:generated-images"]["names"]["bucket"]
     values = runtime_env(project, env)
+    assert "AWS_ENDPOINT_URL" not in values  # the app's other AWS calls must not go to the emulator
+    assert values["AWS_ENDPOINT_URL_SNS"] == values["AWS_ENDPOINT_URL_SQS"] == values["AWS_ENDPOINT_URL_S3"]
     s3 = boto3.client(
         "s3",
-        endpoint_url=values["AWS_ENDPOINT_URL"],
+        endpoint_url=values["AWS_ENDPOINT_URL_S3"],
         region_name=values["AWS_REGION"],
         aws_access_key_id=values["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=values["AWS_SECRET_ACCESS_KEY"],
     )
     s3.put_object(Bucket=name, Key="hello.txt", Body=b"hi")
-    with urllib.request.urlopen(f"{values['AWS_ENDPOINT_URL']}/{name}/hello.txt", timeout=5) as resp:
+    with urllib.request.urlopen(f"{values['AWS_ENDPOINT_URL_S3']}/{name}/hello.txt", timeout=5) as resp:
         assert resp.read() == b"hi"
     project.destroy(env)
 

@@ -16,7 +16,7 @@ import pytest
 from google.protobuf import duration_pb2, empty_pb2, json_format, timestamp_pb2
 from google.protobuf.message import Message
 
-from orchestrator.core.schema import meta_pb2
+from orchestrator.core.schema import meta_pb2, schema_pb2
 from runtime_config.schema import infra_pb2, runtime_pb2, secretdata_pb2
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -371,12 +371,12 @@ WIRE_CASES: list[tuple[str, Message, bytes]] = [
     ),
     (
         "Metric.value_type = 2 is a varint enum (INT64 = 5)",
-        meta_pb2.Metric(value_type=meta_pb2.INT64),
+        meta_pb2.Metric(value_type=schema_pb2.INT64),
         b"\x10\x05",
     ),
     (
         "Metric.Label.type = 2 is a varint enum (STRING = 12)",
-        meta_pb2.Metric.Label(type=meta_pb2.STRING),
+        meta_pb2.Metric.Label(type=schema_pb2.STRING),
         b"\x10\x0c",
     ),
     (
@@ -419,18 +419,17 @@ def test_map_entry_without_value_decodes() -> None:
     assert list(decoded.expose) == ["api-gateway"]
 
 
-def test_schema_v1_fields_are_opaque_bytes() -> None:
-    # Data.decls = 3, RPC.request_schema = 5, RPC.loc = 8, PubSubTopic.message_type = 3:
-    # sub-message bytes survive a decode/encode unchanged.
-    blob = b"\x08\x01\x12\x03abc"  # 7 bytes
-    data = meta_pb2.Data.FromString(b"\x1a\x07" + blob)
-    assert list(data.decls) == [blob]
-    rpc_wire = b"\x2a\x07" + blob + b"\x42\x07" + blob
+def test_schema_v1_fields_are_typed_with_encores_numbers() -> None:
+    """Data.decls = 3, RPC.request_schema = 5, RPC.loc = 8, PubSubTopic.message_type = 3, Decl.id = 1,
+    Decl.name = 2, Type.named = 1, DeclRef.id = 1 (encoredev/encore proto/encore/parser/{meta,schema}/v1/*.proto)."""
+    decl = b"\x08\x01\x12\x03abc"
+    assert meta_pb2.Data.FromString(b"\x1a\x07" + decl).decls[0] == schema_pb2.Decl(id=1, name="abc")
+    named = b"\x0a\x02\x08\x01"
+    rpc_wire = b"\x2a\x04" + named + b"\x42\x04" + b"\x0a\x02pk"
     rpc = meta_pb2.RPC.FromString(rpc_wire)
-    assert rpc.HasField("request_schema") and rpc.request_schema == blob
-    assert rpc.loc == blob
+    assert rpc.request_schema.named.id == 1 and rpc.loc.pkg_path == "pk"
     assert rpc.SerializeToString() == rpc_wire
-    assert meta_pb2.PubSubTopic.FromString(b"\x1a\x07" + blob).message_type == blob
+    assert meta_pb2.PubSubTopic.FromString(b"\x1a\x04" + named).message_type.named.id == 1
 
 
 def test_middleware_global_keyword_field() -> None:
@@ -441,8 +440,8 @@ def test_middleware_global_keyword_field() -> None:
 
 
 def test_enum_values_from_spec() -> None:
-    assert meta_pb2.Builtin.Value("DECIMAL") == 20
-    assert meta_pb2.Builtin.Value("USER_ID") == 17
+    assert schema_pb2.Builtin.Value("DECIMAL") == 20
+    assert schema_pb2.Builtin.Value("USER_ID") == 17
     assert meta_pb2.PathSegment.ParamType.Value("UUID") == 12
     assert meta_pb2.Lang.Value("TYPESCRIPT") == 1
     assert meta_pb2.BucketUsage.Operation.Value("SIGNED_DOWNLOAD_URL") == 9

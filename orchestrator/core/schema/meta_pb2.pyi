@@ -1,3 +1,4 @@
+from orchestrator.core.schema import schema_pb2 as _schema_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -11,64 +12,19 @@ class Lang(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     GO: _ClassVar[Lang]
     TYPESCRIPT: _ClassVar[Lang]
-
-class Builtin(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    ANY: _ClassVar[Builtin]
-    BOOL: _ClassVar[Builtin]
-    INT8: _ClassVar[Builtin]
-    INT16: _ClassVar[Builtin]
-    INT32: _ClassVar[Builtin]
-    INT64: _ClassVar[Builtin]
-    UINT8: _ClassVar[Builtin]
-    UINT16: _ClassVar[Builtin]
-    UINT32: _ClassVar[Builtin]
-    UINT64: _ClassVar[Builtin]
-    FLOAT32: _ClassVar[Builtin]
-    FLOAT64: _ClassVar[Builtin]
-    STRING: _ClassVar[Builtin]
-    BYTES: _ClassVar[Builtin]
-    TIME: _ClassVar[Builtin]
-    UUID: _ClassVar[Builtin]
-    JSON: _ClassVar[Builtin]
-    USER_ID: _ClassVar[Builtin]
-    INT: _ClassVar[Builtin]
-    UINT: _ClassVar[Builtin]
-    DECIMAL: _ClassVar[Builtin]
 GO: Lang
 TYPESCRIPT: Lang
-ANY: Builtin
-BOOL: Builtin
-INT8: Builtin
-INT16: Builtin
-INT32: Builtin
-INT64: Builtin
-UINT8: Builtin
-UINT16: Builtin
-UINT32: Builtin
-UINT64: Builtin
-FLOAT32: Builtin
-FLOAT64: Builtin
-STRING: Builtin
-BYTES: Builtin
-TIME: Builtin
-UUID: Builtin
-JSON: Builtin
-USER_ID: Builtin
-INT: Builtin
-UINT: Builtin
-DECIMAL: Builtin
 
 class Data(_message.Message):
-    __slots__ = ("module_path", "app_revision", "decls", "pkgs", "svcs", "auth_handler", "cron_jobs", "uncommitted_changes", "pubsub_topics", "middleware", "cache_clusters", "experiments", "metrics", "sql_databases", "gateways", "language", "buckets")
+    __slots__ = ("module_path", "app_revision", "uncommitted_changes", "decls", "pkgs", "svcs", "auth_handler", "cron_jobs", "pubsub_topics", "middleware", "cache_clusters", "experiments", "metrics", "sql_databases", "gateways", "language", "buckets")
     MODULE_PATH_FIELD_NUMBER: _ClassVar[int]
     APP_REVISION_FIELD_NUMBER: _ClassVar[int]
+    UNCOMMITTED_CHANGES_FIELD_NUMBER: _ClassVar[int]
     DECLS_FIELD_NUMBER: _ClassVar[int]
     PKGS_FIELD_NUMBER: _ClassVar[int]
     SVCS_FIELD_NUMBER: _ClassVar[int]
     AUTH_HANDLER_FIELD_NUMBER: _ClassVar[int]
     CRON_JOBS_FIELD_NUMBER: _ClassVar[int]
-    UNCOMMITTED_CHANGES_FIELD_NUMBER: _ClassVar[int]
     PUBSUB_TOPICS_FIELD_NUMBER: _ClassVar[int]
     MIDDLEWARE_FIELD_NUMBER: _ClassVar[int]
     CACHE_CLUSTERS_FIELD_NUMBER: _ClassVar[int]
@@ -80,12 +36,12 @@ class Data(_message.Message):
     BUCKETS_FIELD_NUMBER: _ClassVar[int]
     module_path: str
     app_revision: str
-    decls: _containers.RepeatedScalarFieldContainer[bytes]
+    uncommitted_changes: bool
+    decls: _containers.RepeatedCompositeFieldContainer[_schema_pb2.Decl]
     pkgs: _containers.RepeatedCompositeFieldContainer[Package]
     svcs: _containers.RepeatedCompositeFieldContainer[Service]
     auth_handler: AuthHandler
     cron_jobs: _containers.RepeatedCompositeFieldContainer[CronJob]
-    uncommitted_changes: bool
     pubsub_topics: _containers.RepeatedCompositeFieldContainer[PubSubTopic]
     middleware: _containers.RepeatedCompositeFieldContainer[Middleware]
     cache_clusters: _containers.RepeatedCompositeFieldContainer[CacheCluster]
@@ -95,7 +51,7 @@ class Data(_message.Message):
     gateways: _containers.RepeatedCompositeFieldContainer[Gateway]
     language: Lang
     buckets: _containers.RepeatedCompositeFieldContainer[Bucket]
-    def __init__(self, module_path: _Optional[str] = ..., app_revision: _Optional[str] = ..., decls: _Optional[_Iterable[bytes]] = ..., pkgs: _Optional[_Iterable[_Union[Package, _Mapping]]] = ..., svcs: _Optional[_Iterable[_Union[Service, _Mapping]]] = ..., auth_handler: _Optional[_Union[AuthHandler, _Mapping]] = ..., cron_jobs: _Optional[_Iterable[_Union[CronJob, _Mapping]]] = ..., uncommitted_changes: _Optional[bool] = ..., pubsub_topics: _Optional[_Iterable[_Union[PubSubTopic, _Mapping]]] = ..., middleware: _Optional[_Iterable[_Union[Middleware, _Mapping]]] = ..., cache_clusters: _Optional[_Iterable[_Union[CacheCluster, _Mapping]]] = ..., experiments: _Optional[_Iterable[str]] = ..., metrics: _Optional[_Iterable[_Union[Metric, _Mapping]]] = ..., sql_databases: _Optional[_Iterable[_Union[SQLDatabase, _Mapping]]] = ..., gateways: _Optional[_Iterable[_Union[Gateway, _Mapping]]] = ..., language: _Optional[_Union[Lang, str]] = ..., buckets: _Optional[_Iterable[_Union[Bucket, _Mapping]]] = ...) -> None: ...
+    def __init__(self, module_path: _Optional[str] = ..., app_revision: _Optional[str] = ..., uncommitted_changes: _Optional[bool] = ..., decls: _Optional[_Iterable[_Union[_schema_pb2.Decl, _Mapping]]] = ..., pkgs: _Optional[_Iterable[_Union[Package, _Mapping]]] = ..., svcs: _Optional[_Iterable[_Union[Service, _Mapping]]] = ..., auth_handler: _Optional[_Union[AuthHandler, _Mapping]] = ..., cron_jobs: _Optional[_Iterable[_Union[CronJob, _Mapping]]] = ..., pubsub_topics: _Optional[_Iterable[_Union[PubSubTopic, _Mapping]]] = ..., middleware: _Optional[_Iterable[_Union[Middleware, _Mapping]]] = ..., cache_clusters: _Optional[_Iterable[_Union[CacheCluster, _Mapping]]] = ..., experiments: _Optional[_Iterable[str]] = ..., metrics: _Optional[_Iterable[_Union[Metric, _Mapping]]] = ..., sql_databases: _Optional[_Iterable[_Union[SQLDatabase, _Mapping]]] = ..., gateways: _Optional[_Iterable[_Union[Gateway, _Mapping]]] = ..., language: _Optional[_Union[Lang, str]] = ..., buckets: _Optional[_Iterable[_Union[Bucket, _Mapping]]] = ...) -> None: ...
 
 class QualifiedName(_message.Message):
     __slots__ = ("pkg", "name")
@@ -120,8 +76,8 @@ class Package(_message.Message):
     service_name: str
     secrets: _containers.RepeatedScalarFieldContainer[str]
     rpc_calls: _containers.RepeatedCompositeFieldContainer[QualifiedName]
-    trace_nodes: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, rel_path: _Optional[str] = ..., name: _Optional[str] = ..., doc: _Optional[str] = ..., service_name: _Optional[str] = ..., secrets: _Optional[_Iterable[str]] = ..., rpc_calls: _Optional[_Iterable[_Union[QualifiedName, _Mapping]]] = ..., trace_nodes: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    trace_nodes: _containers.RepeatedCompositeFieldContainer[TraceNode]
+    def __init__(self, rel_path: _Optional[str] = ..., name: _Optional[str] = ..., doc: _Optional[str] = ..., service_name: _Optional[str] = ..., secrets: _Optional[_Iterable[str]] = ..., rpc_calls: _Optional[_Iterable[_Union[QualifiedName, _Mapping]]] = ..., trace_nodes: _Optional[_Iterable[_Union[TraceNode, _Mapping]]] = ...) -> None: ...
 
 class Service(_message.Message):
     __slots__ = ("name", "rel_path", "rpcs", "migrations", "databases", "has_config", "buckets", "metrics")
@@ -205,6 +161,13 @@ class RPC(_message.Message):
         RAW: _ClassVar[RPC.Protocol]
     REGULAR: RPC.Protocol
     RAW: RPC.Protocol
+    class ExposeEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: RPC.ExposeOptions
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[RPC.ExposeOptions, _Mapping]] = ...) -> None: ...
     class ExposeOptions(_message.Message):
         __slots__ = ()
         def __init__(self) -> None: ...
@@ -231,13 +194,6 @@ class RPC(_message.Message):
         not_found_status: int
         headers: _containers.MessageMap[str, RPC.StaticAssets.HeaderValues]
         def __init__(self, dir_rel_path: _Optional[str] = ..., not_found_rel_path: _Optional[str] = ..., not_found_status: _Optional[int] = ..., headers: _Optional[_Mapping[str, RPC.StaticAssets.HeaderValues]] = ...) -> None: ...
-    class ExposeEntry(_message.Message):
-        __slots__ = ("key", "value")
-        KEY_FIELD_NUMBER: _ClassVar[int]
-        VALUE_FIELD_NUMBER: _ClassVar[int]
-        key: str
-        value: RPC.ExposeOptions
-        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[RPC.ExposeOptions, _Mapping]] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     DOC_FIELD_NUMBER: _ClassVar[int]
     SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -261,10 +217,10 @@ class RPC(_message.Message):
     doc: str
     service_name: str
     access_type: RPC.AccessType
-    request_schema: bytes
-    response_schema: bytes
+    request_schema: _schema_pb2.Type
+    response_schema: _schema_pb2.Type
     proto: RPC.Protocol
-    loc: bytes
+    loc: _schema_pb2.Loc
     path: Path
     http_methods: _containers.RepeatedScalarFieldContainer[str]
     tags: _containers.RepeatedCompositeFieldContainer[Selector]
@@ -274,9 +230,194 @@ class RPC(_message.Message):
     body_limit: int
     streaming_request: bool
     streaming_response: bool
-    handshake_schema: bytes
+    handshake_schema: _schema_pb2.Type
     static_assets: RPC.StaticAssets
-    def __init__(self, name: _Optional[str] = ..., doc: _Optional[str] = ..., service_name: _Optional[str] = ..., access_type: _Optional[_Union[RPC.AccessType, str]] = ..., request_schema: _Optional[bytes] = ..., response_schema: _Optional[bytes] = ..., proto: _Optional[_Union[RPC.Protocol, str]] = ..., loc: _Optional[bytes] = ..., path: _Optional[_Union[Path, _Mapping]] = ..., http_methods: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[_Union[Selector, _Mapping]]] = ..., sensitive: _Optional[bool] = ..., allow_unauthenticated: _Optional[bool] = ..., expose: _Optional[_Mapping[str, RPC.ExposeOptions]] = ..., body_limit: _Optional[int] = ..., streaming_request: _Optional[bool] = ..., streaming_response: _Optional[bool] = ..., handshake_schema: _Optional[bytes] = ..., static_assets: _Optional[_Union[RPC.StaticAssets, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., doc: _Optional[str] = ..., service_name: _Optional[str] = ..., access_type: _Optional[_Union[RPC.AccessType, str]] = ..., request_schema: _Optional[_Union[_schema_pb2.Type, _Mapping]] = ..., response_schema: _Optional[_Union[_schema_pb2.Type, _Mapping]] = ..., proto: _Optional[_Union[RPC.Protocol, str]] = ..., loc: _Optional[_Union[_schema_pb2.Loc, _Mapping]] = ..., path: _Optional[_Union[Path, _Mapping]] = ..., http_methods: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[_Union[Selector, _Mapping]]] = ..., sensitive: _Optional[bool] = ..., allow_unauthenticated: _Optional[bool] = ..., expose: _Optional[_Mapping[str, RPC.ExposeOptions]] = ..., body_limit: _Optional[int] = ..., streaming_request: _Optional[bool] = ..., streaming_response: _Optional[bool] = ..., handshake_schema: _Optional[_Union[_schema_pb2.Type, _Mapping]] = ..., static_assets: _Optional[_Union[RPC.StaticAssets, _Mapping]] = ...) -> None: ...
+
+class AuthHandler(_message.Message):
+    __slots__ = ("name", "doc", "pkg_path", "pkg_name", "loc", "auth_data", "params", "service_name")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DOC_FIELD_NUMBER: _ClassVar[int]
+    PKG_PATH_FIELD_NUMBER: _ClassVar[int]
+    PKG_NAME_FIELD_NUMBER: _ClassVar[int]
+    LOC_FIELD_NUMBER: _ClassVar[int]
+    AUTH_DATA_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    doc: str
+    pkg_path: str
+    pkg_name: str
+    loc: _schema_pb2.Loc
+    auth_data: _schema_pb2.Type
+    params: _schema_pb2.Type
+    service_name: str
+    def __init__(self, name: _Optional[str] = ..., doc: _Optional[str] = ..., pkg_path: _Optional[str] = ..., pkg_name: _Optional[str] = ..., loc: _Optional[_Union[_schema_pb2.Loc, _Mapping]] = ..., auth_data: _Optional[_Union[_schema_pb2.Type, _Mapping]] = ..., params: _Optional[_Union[_schema_pb2.Type, _Mapping]] = ..., service_name: _Optional[str] = ...) -> None: ...
+
+class Middleware(_message.Message):
+    __slots__ = ("name", "doc", "loc", "service_name", "target")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DOC_FIELD_NUMBER: _ClassVar[int]
+    LOC_FIELD_NUMBER: _ClassVar[int]
+    GLOBAL_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    name: QualifiedName
+    doc: str
+    loc: _schema_pb2.Loc
+    service_name: str
+    target: _containers.RepeatedCompositeFieldContainer[Selector]
+    def __init__(self, name: _Optional[_Union[QualifiedName, _Mapping]] = ..., doc: _Optional[str] = ..., loc: _Optional[_Union[_schema_pb2.Loc, _Mapping]] = ..., service_name: _Optional[str] = ..., target: _Optional[_Iterable[_Union[Selector, _Mapping]]] = ..., **kwargs) -> None: ...
+
+class TraceNode(_message.Message):
+    __slots__ = ("id", "filepath", "start_pos", "end_pos", "src_line_start", "src_line_end", "src_col_start", "src_col_end", "rpc_def", "rpc_call", "static_call", "auth_handler_def", "pubsub_topic_def", "pubsub_publish", "pubsub_subscriber", "service_init", "middleware_def", "cache_keyspace")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FILEPATH_FIELD_NUMBER: _ClassVar[int]
+    START_POS_FIELD_NUMBER: _ClassVar[int]
+    END_POS_FIELD_NUMBER: _ClassVar[int]
+    SRC_LINE_START_FIELD_NUMBER: _ClassVar[int]
+    SRC_LINE_END_FIELD_NUMBER: _ClassVar[int]
+    SRC_COL_START_FIELD_NUMBER: _ClassVar[int]
+    SRC_COL_END_FIELD_NUMBER: _ClassVar[int]
+    RPC_DEF_FIELD_NUMBER: _ClassVar[int]
+    RPC_CALL_FIELD_NUMBER: _ClassVar[int]
+    STATIC_CALL_FIELD_NUMBER: _ClassVar[int]
+    AUTH_HANDLER_DEF_FIELD_NUMBER: _ClassVar[int]
+    PUBSUB_TOPIC_DEF_FIELD_NUMBER: _ClassVar[int]
+    PUBSUB_PUBLISH_FIELD_NUMBER: _ClassVar[int]
+    PUBSUB_SUBSCRIBER_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_INIT_FIELD_NUMBER: _ClassVar[int]
+    MIDDLEWARE_DEF_FIELD_NUMBER: _ClassVar[int]
+    CACHE_KEYSPACE_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    filepath: str
+    start_pos: int
+    end_pos: int
+    src_line_start: int
+    src_line_end: int
+    src_col_start: int
+    src_col_end: int
+    rpc_def: RPCDefNode
+    rpc_call: RPCCallNode
+    static_call: StaticCallNode
+    auth_handler_def: AuthHandlerDefNode
+    pubsub_topic_def: PubSubTopicDefNode
+    pubsub_publish: PubSubPublishNode
+    pubsub_subscriber: PubSubSubscriberNode
+    service_init: ServiceInitNode
+    middleware_def: MiddlewareDefNode
+    cache_keyspace: CacheKeyspaceDefNode
+    def __init__(self, id: _Optional[int] = ..., filepath: _Optional[str] = ..., start_pos: _Optional[int] = ..., end_pos: _Optional[int] = ..., src_line_start: _Optional[int] = ..., src_line_end: _Optional[int] = ..., src_col_start: _Optional[int] = ..., src_col_end: _Optional[int] = ..., rpc_def: _Optional[_Union[RPCDefNode, _Mapping]] = ..., rpc_call: _Optional[_Union[RPCCallNode, _Mapping]] = ..., static_call: _Optional[_Union[StaticCallNode, _Mapping]] = ..., auth_handler_def: _Optional[_Union[AuthHandlerDefNode, _Mapping]] = ..., pubsub_topic_def: _Optional[_Union[PubSubTopicDefNode, _Mapping]] = ..., pubsub_publish: _Optional[_Union[PubSubPublishNode, _Mapping]] = ..., pubsub_subscriber: _Optional[_Union[PubSubSubscriberNode, _Mapping]] = ..., service_init: _Optional[_Union[ServiceInitNode, _Mapping]] = ..., middleware_def: _Optional[_Union[MiddlewareDefNode, _Mapping]] = ..., cache_keyspace: _Optional[_Union[CacheKeyspaceDefNode, _Mapping]] = ...) -> None: ...
+
+class RPCDefNode(_message.Message):
+    __slots__ = ("service_name", "rpc_name", "context")
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    RPC_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    service_name: str
+    rpc_name: str
+    context: str
+    def __init__(self, service_name: _Optional[str] = ..., rpc_name: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
+
+class RPCCallNode(_message.Message):
+    __slots__ = ("service_name", "rpc_name", "context")
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    RPC_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    service_name: str
+    rpc_name: str
+    context: str
+    def __init__(self, service_name: _Optional[str] = ..., rpc_name: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
+
+class StaticCallNode(_message.Message):
+    __slots__ = ("package", "func", "context")
+    class Package(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        UNKNOWN: _ClassVar[StaticCallNode.Package]
+        SQLDB: _ClassVar[StaticCallNode.Package]
+        RLOG: _ClassVar[StaticCallNode.Package]
+    UNKNOWN: StaticCallNode.Package
+    SQLDB: StaticCallNode.Package
+    RLOG: StaticCallNode.Package
+    PACKAGE_FIELD_NUMBER: _ClassVar[int]
+    FUNC_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    package: StaticCallNode.Package
+    func: str
+    context: str
+    def __init__(self, package: _Optional[_Union[StaticCallNode.Package, str]] = ..., func: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
+
+class AuthHandlerDefNode(_message.Message):
+    __slots__ = ("service_name", "name", "context")
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    service_name: str
+    name: str
+    context: str
+    def __init__(self, service_name: _Optional[str] = ..., name: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
+
+class PubSubTopicDefNode(_message.Message):
+    __slots__ = ("topic_name", "context")
+    TOPIC_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    topic_name: str
+    context: str
+    def __init__(self, topic_name: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
+
+class PubSubPublishNode(_message.Message):
+    __slots__ = ("topic_name", "context")
+    TOPIC_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    topic_name: str
+    context: str
+    def __init__(self, topic_name: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
+
+class PubSubSubscriberNode(_message.Message):
+    __slots__ = ("topic_name", "subscriber_name", "service_name", "context")
+    TOPIC_NAME_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIBER_NAME_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    topic_name: str
+    subscriber_name: str
+    service_name: str
+    context: str
+    def __init__(self, topic_name: _Optional[str] = ..., subscriber_name: _Optional[str] = ..., service_name: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
+
+class ServiceInitNode(_message.Message):
+    __slots__ = ("service_name", "setup_func_name", "context")
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SETUP_FUNC_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    service_name: str
+    setup_func_name: str
+    context: str
+    def __init__(self, service_name: _Optional[str] = ..., setup_func_name: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
+
+class MiddlewareDefNode(_message.Message):
+    __slots__ = ("pkg_rel_path", "name", "context", "target")
+    PKG_REL_PATH_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    pkg_rel_path: str
+    name: str
+    context: str
+    target: _containers.RepeatedCompositeFieldContainer[Selector]
+    def __init__(self, pkg_rel_path: _Optional[str] = ..., name: _Optional[str] = ..., context: _Optional[str] = ..., target: _Optional[_Iterable[_Union[Selector, _Mapping]]] = ...) -> None: ...
+
+class CacheKeyspaceDefNode(_message.Message):
+    __slots__ = ("pkg_rel_path", "var_name", "cluster_name", "context")
+    PKG_REL_PATH_FIELD_NUMBER: _ClassVar[int]
+    VAR_NAME_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    pkg_rel_path: str
+    var_name: str
+    cluster_name: str
+    context: str
+    def __init__(self, pkg_rel_path: _Optional[str] = ..., var_name: _Optional[str] = ..., cluster_name: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
 
 class Path(_message.Message):
     __slots__ = ("segments", "type")
@@ -339,43 +480,8 @@ class PathSegment(_message.Message):
     type: PathSegment.SegmentType
     value: str
     value_type: PathSegment.ParamType
-    validation: bytes
-    def __init__(self, type: _Optional[_Union[PathSegment.SegmentType, str]] = ..., value: _Optional[str] = ..., value_type: _Optional[_Union[PathSegment.ParamType, str]] = ..., validation: _Optional[bytes] = ...) -> None: ...
-
-class AuthHandler(_message.Message):
-    __slots__ = ("name", "doc", "pkg_path", "pkg_name", "loc", "auth_data", "params", "service_name")
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    DOC_FIELD_NUMBER: _ClassVar[int]
-    PKG_PATH_FIELD_NUMBER: _ClassVar[int]
-    PKG_NAME_FIELD_NUMBER: _ClassVar[int]
-    LOC_FIELD_NUMBER: _ClassVar[int]
-    AUTH_DATA_FIELD_NUMBER: _ClassVar[int]
-    PARAMS_FIELD_NUMBER: _ClassVar[int]
-    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
-    name: str
-    doc: str
-    pkg_path: str
-    pkg_name: str
-    loc: bytes
-    auth_data: bytes
-    params: bytes
-    service_name: str
-    def __init__(self, name: _Optional[str] = ..., doc: _Optional[str] = ..., pkg_path: _Optional[str] = ..., pkg_name: _Optional[str] = ..., loc: _Optional[bytes] = ..., auth_data: _Optional[bytes] = ..., params: _Optional[bytes] = ..., service_name: _Optional[str] = ...) -> None: ...
-
-class Middleware(_message.Message):
-    __slots__ = ("name", "doc", "loc", "service_name", "target")
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    DOC_FIELD_NUMBER: _ClassVar[int]
-    LOC_FIELD_NUMBER: _ClassVar[int]
-    GLOBAL_FIELD_NUMBER: _ClassVar[int]
-    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
-    TARGET_FIELD_NUMBER: _ClassVar[int]
-    name: QualifiedName
-    doc: str
-    loc: bytes
-    service_name: str
-    target: _containers.RepeatedCompositeFieldContainer[Selector]
-    def __init__(self, name: _Optional[_Union[QualifiedName, _Mapping]] = ..., doc: _Optional[str] = ..., loc: _Optional[bytes] = ..., service_name: _Optional[str] = ..., target: _Optional[_Iterable[_Union[Selector, _Mapping]]] = ..., **kwargs) -> None: ...
+    validation: _schema_pb2.ValidationExpr
+    def __init__(self, type: _Optional[_Union[PathSegment.SegmentType, str]] = ..., value: _Optional[str] = ..., value_type: _Optional[_Union[PathSegment.ParamType, str]] = ..., validation: _Optional[_Union[_schema_pb2.ValidationExpr, _Mapping]] = ...) -> None: ...
 
 class Gateway(_message.Message):
     __slots__ = ("encore_name", "explicit")
@@ -488,12 +594,12 @@ class PubSubTopic(_message.Message):
     SUBSCRIPTIONS_FIELD_NUMBER: _ClassVar[int]
     name: str
     doc: str
-    message_type: bytes
+    message_type: _schema_pb2.Type
     delivery_guarantee: PubSubTopic.DeliveryGuarantee
     ordering_key: str
     publishers: _containers.RepeatedCompositeFieldContainer[PubSubTopic.Publisher]
     subscriptions: _containers.RepeatedCompositeFieldContainer[PubSubTopic.Subscription]
-    def __init__(self, name: _Optional[str] = ..., doc: _Optional[str] = ..., message_type: _Optional[bytes] = ..., delivery_guarantee: _Optional[_Union[PubSubTopic.DeliveryGuarantee, str]] = ..., ordering_key: _Optional[str] = ..., publishers: _Optional[_Iterable[_Union[PubSubTopic.Publisher, _Mapping]]] = ..., subscriptions: _Optional[_Iterable[_Union[PubSubTopic.Subscription, _Mapping]]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., doc: _Optional[str] = ..., message_type: _Optional[_Union[_schema_pb2.Type, _Mapping]] = ..., delivery_guarantee: _Optional[_Union[PubSubTopic.DeliveryGuarantee, str]] = ..., ordering_key: _Optional[str] = ..., publishers: _Optional[_Iterable[_Union[PubSubTopic.Publisher, _Mapping]]] = ..., subscriptions: _Optional[_Iterable[_Union[PubSubTopic.Subscription, _Mapping]]] = ...) -> None: ...
 
 class CacheCluster(_message.Message):
     __slots__ = ("name", "doc", "keyspaces", "eviction_policy")
@@ -504,12 +610,12 @@ class CacheCluster(_message.Message):
         SERVICE_FIELD_NUMBER: _ClassVar[int]
         DOC_FIELD_NUMBER: _ClassVar[int]
         PATH_PATTERN_FIELD_NUMBER: _ClassVar[int]
-        key_type: bytes
-        value_type: bytes
+        key_type: _schema_pb2.Type
+        value_type: _schema_pb2.Type
         service: str
         doc: str
         path_pattern: Path
-        def __init__(self, key_type: _Optional[bytes] = ..., value_type: _Optional[bytes] = ..., service: _Optional[str] = ..., doc: _Optional[str] = ..., path_pattern: _Optional[_Union[Path, _Mapping]] = ...) -> None: ...
+        def __init__(self, key_type: _Optional[_Union[_schema_pb2.Type, _Mapping]] = ..., value_type: _Optional[_Union[_schema_pb2.Type, _Mapping]] = ..., service: _Optional[str] = ..., doc: _Optional[str] = ..., path_pattern: _Optional[_Union[Path, _Mapping]] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     DOC_FIELD_NUMBER: _ClassVar[int]
     KEYSPACES_FIELD_NUMBER: _ClassVar[int]
@@ -536,9 +642,9 @@ class Metric(_message.Message):
         TYPE_FIELD_NUMBER: _ClassVar[int]
         DOC_FIELD_NUMBER: _ClassVar[int]
         key: str
-        type: Builtin
+        type: _schema_pb2.Builtin
         doc: str
-        def __init__(self, key: _Optional[str] = ..., type: _Optional[_Union[Builtin, str]] = ..., doc: _Optional[str] = ...) -> None: ...
+        def __init__(self, key: _Optional[str] = ..., type: _Optional[_Union[_schema_pb2.Builtin, str]] = ..., doc: _Optional[str] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     VALUE_TYPE_FIELD_NUMBER: _ClassVar[int]
     DOC_FIELD_NUMBER: _ClassVar[int]
@@ -546,9 +652,9 @@ class Metric(_message.Message):
     SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     name: str
-    value_type: Builtin
+    value_type: _schema_pb2.Builtin
     doc: str
     kind: Metric.MetricKind
     service_name: str
     labels: _containers.RepeatedCompositeFieldContainer[Metric.Label]
-    def __init__(self, name: _Optional[str] = ..., value_type: _Optional[_Union[Builtin, str]] = ..., doc: _Optional[str] = ..., kind: _Optional[_Union[Metric.MetricKind, str]] = ..., service_name: _Optional[str] = ..., labels: _Optional[_Iterable[_Union[Metric.Label, _Mapping]]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., value_type: _Optional[_Union[_schema_pb2.Builtin, str]] = ..., doc: _Optional[str] = ..., kind: _Optional[_Union[Metric.MetricKind, str]] = ..., service_name: _Optional[str] = ..., labels: _Optional[_Iterable[_Union[Metric.Label, _Mapping]]] = ...) -> None: ...

@@ -107,7 +107,7 @@ def test_outputs() -> None:
          "endpoint": "checkAll", "path": "/check-all"}
     ]
     assert any("check-all" in w and "not scheduled" in w for w in rendered.warnings)
-    assert any("sqlCaCertPem" in w for w in rendered.warnings)
+    assert not any("sqlCaCertPem" in w for w in rendered.warnings)  # eu-west-1's RDS CA is bundled
 
 
 def test_production_protects_and_previews_do_not() -> None:

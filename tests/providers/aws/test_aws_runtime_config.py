@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import ssl
 from pathlib import Path
 
 import pytest
 import yaml
 from awsgraph import FIXTURE_NAMES, FIXTURES, fixture_plan, fixture_render, render, synth_plan, synth_render
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from orchestrator import stacks
 from orchestrator.core import appmeta, naming
@@ -16,7 +19,7 @@ from orchestrator.core.plan import Plan, build
 from providers.aws import mocks
 from providers.aws.delivery import secret_sources
 from runtime_config.build import build as build_config
-from runtime_config.infra import Provisioned
+from runtime_config.infra import Provisioned, Tls
 from runtime_config.infra_json import build_infra_json
 from runtime_config.schema import infra_pb2
 
@@ -36,7 +39,7 @@ def test_synthetic_typescript_config() -> None:
     record = provisioned(synth_render(10, "production").outputs)
     cfg = build_config(plan, record)
     resources, credentials = cfg.infra.resources, cfg.infra.credentials
-    _check_sql(plan, resources, credentials, ca=None)
+    _check_sql(plan, resources, credentials)
     _check_redis(plan, resources, credentials)
     _check_pubsub(plan, resources)
     _check_buckets(plan, resources)
@@ -44,7 +47,7 @@ def test_synthetic_typescript_config() -> None:
     assert [g.base_url for g in resources.gateways] == ["https://api.example.com"] * len(resources.gateways)
 
 
-def _check_sql(plan: Plan, resources, credentials, *, ca: str | None) -> None:
+def _check_sql(plan: Plan, resources, credentials, *, ca: str | None = None) -> None:
     (cluster,) = resources.sql_clusters
     (server,) = cluster.servers
     assert server.kind == infra_pb2.SERVER_KIND_PRIMARY
@@ -53,9 +56,12 @@ def _check_sql(plan: Plan, resources, credentials, *, ca: str | None) -> None:
     assert port == "5432" and host.startswith(f"{server_name}.cluster-")
     assert host.endswith(f".{REGION}.rds.amazonaws.com")
     assert server.HasField("tls_config")
-    assert server.tls_config.HasField("server_ca_cert") == (ca is not None)
     if ca is not None:
         assert server.tls_config.server_ca_cert == ca
+    else:
+        assert _subjects_as_the_rust_core_reads(server.tls_config.server_ca_cert) == [
+            f"Amazon RDS {REGION} Root CA RSA2048 G1"
+        ]
     roles = {r.rid: r for r in credentials.sql_roles}
     databases = {d.encore_name: d for d in cluster.databases}
     for res in plan.of_kind(Kind.SQL):
@@ -147,11 +153,14 @@ def test_fixture_configs(name: str) -> None:
                 assert all(SQS_URL.match(s["url"]) for s in topic["subscriptions"].values())
         for server in doc.get("sql_servers", []):
             assert server["host"].endswith(":5432") and "tls_config" in server
+            assert _subjects_as_the_go_runtime_reads(server["tls_config"]["ca"]) == {
+                f"Amazon RDS {REGION} Root CA {kind} G1" for kind in ("RSA2048", "RSA4096", "ECC384")
+            }
             assert all(set(db["password"]) == {"$env"} for db in server["databases"].values())
     else:
         cfg = build_config(plan, record)
         if any(True for _ in plan.of_kind(Kind.SQL)):
-            _check_sql(plan, cfg.infra.resources, cfg.infra.credentials, ca=None)
+            _check_sql(plan, cfg.infra.resources, cfg.infra.credentials)
         if any(True for _ in plan.of_kind(Kind.TOPIC)):
             _check_pubsub(plan, cfg.infra.resources)
         _check_secrets(plan, cfg.infra.resources)
@@ -168,6 +177,31 @@ def test_sql_ca_from_the_stack_file(tmp_path: Path) -> None:
     assert not any("sqlCaCertPem" in w for w in rendered.warnings)
     cfg = build_config(plan, record)
     _check_sql(plan, cfg.infra.resources, cfg.infra.credentials, ca=PEM)
+
+
+def test_sql_ca_warns_only_outside_the_bundle(tmp_path: Path) -> None:
+    config = {"aws:region": "il-central-1", "orchestrator:cloud": "aws", "orchestrator:envType": "production"}
+    (tmp_path / "Pulumi.il.yaml").write_text(yaml.safe_dump({"config": config}))
+    plan = build(_app("polar-file-sharing"), stacks.load(tmp_path, "il"))
+    rendered = render(plan)
+    assert provisioned(rendered.outputs).sql_servers[0].tls == Tls()
+    assert any("il-central-1" in w and "sqlCaCertPem" in w for w in rendered.warnings)
+    assert not any("sqlCaCertPem" in w for w in fixture_render("polar-file-sharing", "production").warnings)
+
+
+def _subjects_as_the_rust_core_reads(pem: str) -> list[str]:
+    """runtimes/core/src/sqldb/manager.rs: `native_tls::Certificate::from_pem` takes one certificate, so the
+    value must hold exactly one (a second would be dropped without a word)."""
+    assert pem.count("-----BEGIN CERTIFICATE-----") == 1
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    return [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+
+
+def _subjects_as_the_go_runtime_reads(pem: str) -> set[str]:
+    """runtimes/go/storage/sqldb/db.go: `x509.CertPool.AppendCertsFromPEM` adds every certificate (verify-ca)."""
+    certs = ssl.create_default_context(cadata=pem).get_ca_certs()
+    assert len(certs) == pem.count("-----BEGIN CERTIFICATE-----")
+    return {str(dict(rdn[0] for rdn in c["subject"])["commonName"]) for c in certs}
 
 
 def _app(name: str) -> App:
