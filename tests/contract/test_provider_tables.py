@@ -41,3 +41,22 @@ def test_tables_import_no_sdk():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_every_target_has_its_extra_in_pyproject():
+    """Each target's extra exists and installs every SDK module the target checks for (exit 6 otherwise)."""
+    import re
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for target in registry.all_targets():
+        assert target.extra in extras, f"pyproject.toml has no [{target.extra}] extra for {target.name}"
+        installed = {re.split(r"[\[<>=!~ ;]", req)[0].lower().replace("-", "_") for req in extras[target.extra]}
+        assert set(target.sdk) <= installed, f"{target.name}: {set(target.sdk) - installed} not in [{target.extra}]"
+
+
+def test_every_target_names_every_role():
+    from providers.base import ROLES
+
+    for target in registry.all_targets():
+        assert set(target.naming) == set(ROLES), target.name
