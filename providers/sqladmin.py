@@ -152,7 +152,9 @@ def migration_state(ex: Executor, *, database: str) -> tuple[int | None, bool]:
 def apply_migrations(
     ex: Executor, *, database: str, role: str, migrations: Sequence[MigrationFile], non_sequential: bool
 ) -> list[int]:
-    """Apply pending migrations in number order as `role`; returns the numbers applied.
+    """Apply pending migrations in number order over `ex`, which must be logged in as the app's own `role`
+    (never an admin: a migration is app code, and `RESET ROLE` or `SET ROLE` would undo any demotion inside
+    an admin's session); returns the numbers applied.
 
     Each migration runs in one transaction with the statement recording it in
     `schema_migrations` (sequential: the single current version; non-sequential: one row per
@@ -162,9 +164,14 @@ def apply_migrations(
     if len(set(numbers)) != len(numbers):
         dup = sorted({n for n in numbers if numbers.count(n) > 1})
         raise BadInput(f"two migration files share the number {dup[0]}", where=f"database {database}")
-    set_role = (f"SET LOCAL ROLE {quote_ident(role)}", ())
+    login = ex.query("SELECT session_user, current_user, rolsuper FROM pg_roles WHERE rolname = session_user",
+                     database=database)
+    if login != [(role, role, False)]:
+        raise BadInput(f"migrations must run logged in as the app's role {role!r}, not as {login[0][0]!r}"
+                       if login else f"migrations must run logged in as the app's role {role!r}",
+                       where=f"database {database}")
     create = f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version bigint NOT NULL PRIMARY KEY, dirty bool NOT NULL)"
-    ex.transaction([set_role, (create, ())], database=database)
+    ex.transaction([(create, ())], database=database)
     rows = ex.query(f"SELECT version, dirty FROM {MIGRATIONS_TABLE} ORDER BY version", database=database)
     dirty = [int(v) for v, d in rows if d]
     if dirty:
@@ -190,7 +197,7 @@ def apply_migrations(
                 (f"INSERT INTO {MIGRATIONS_TABLE} (version, dirty) VALUES (%s, false)", (mig.number,)),
             ]
         try:
-            ex.transaction([set_role, (mig.sql, ()), *record], database=database)
+            ex.transaction([(mig.sql, ()), *record], database=database)
         except Exception as exc:  # the executor's driver error; its first line is the server's message
             raise MigrationFailed(mig.filename, _first_line(exc), database=database) from exc
         done.append(mig.number)

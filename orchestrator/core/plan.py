@@ -147,6 +147,7 @@ def _resources(app: App, env: Env, name: _Namer) -> Iterator[PlannedResource]:
             names = {"database": name.postgres(db.name), "role": name.postgres(db.name, "user")}
             if env.cloud != "local":
                 names["password_secret"] = name(name.SECRET, "sql", db.name)
+                names["login_secret"] = name(name.SECRET, "sql", db.name, "login")
                 names["password_env"] = naming.env_var("SQL", db.name, "PASSWORD")
             yield planned(Kind.SQL, db.name, names, db, (server_key,))
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
+from orchestrator.core.envs import Sizing
 from orchestrator.core.model import Database, Language
 from orchestrator.core.plan import PlannedResource
 from providers.aws import args, rds_ca
@@ -96,6 +98,7 @@ class SqlDb(Component):
     def __init__(self, session: AwsSession, res: PlannedResource, server: SqlServer) -> None:
         super().__init__("Sql", res.key, session)
         assert isinstance(res.spec, Database)
+        self.key = res.key
         sizing, names = res.settings, res.names
         password, self.secret = self.generated_secret(
             f"{res.key}/password",
@@ -104,6 +107,7 @@ class SqlDb(Component):
             f"Password of the PostgreSQL role {names['role']}",
             length=40,
         )
+        self.login = self.login_secret(names["login_secret"], names["role"], password, sizing)
         migrations = migration_inputs(res.spec, session.app_root)
         if any("sql" not in m for m in migrations):
             session.warn(res, "no app source tree given (ORCHESTRATOR_APP_ROOT): deploying will refuse its migrations")
@@ -111,15 +115,33 @@ class SqlDb(Component):
             f"{res.key}/database",
             cluster_arn=server.cluster.arn,
             admin_secret_arn=server.admin_secret_arn,
+            login_secret_arn=self.login.arn,
             region=session.region,
             database=names["database"],
             role=names["role"],
             password=password.result,
             migrations=migrations,
             non_sequential=res.spec.allow_non_sequential_migrations,
-            opts=self.child(sizing, stateful=True, depends_on=server.instances, secret_outputs=["password"]),
+            opts=self.child(sizing, stateful=True, depends_on=[*server.instances, self.login_version],
+                            secret_outputs=["password"]),
         )
         self.register_outputs({"secretArn": self.secret.arn})
+
+    def login_secret(self, name: str, role: str, password: random.RandomPassword,
+                     sizing: Sizing) -> aws.secretsmanager.Secret:
+        """The role's own login for the RDS Data API (`username` + `password`, as the Data API reads a secret), so
+        migrations run as the app's role; only the deploying identity reads it."""
+        secret = aws.secretsmanager.Secret(
+            f"{self.key}/login", **args.secret_args(name, sizing, f"Data API login of the PostgreSQL role {role}"),
+            opts=self.child(sizing, stateful=True),
+        )
+        self.login_version = aws.secretsmanager.SecretVersion(
+            f"{self.key}/login",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.json_dumps({"username": role, "password": password.result}),
+            opts=self.child(sizing, stateful=True),
+        )
+        return secret
 
 
 def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:

@@ -20,7 +20,8 @@ from orchestrator.core.model import Database
 from providers import sqladmin
 
 INPUTS = (
-    "clusterArn", "adminSecretArn", "region", "database", "role", "password", "migrations", "nonSequential",
+    "clusterArn", "adminSecretArn", "loginSecretArn", "region", "database", "role", "password", "migrations",
+    "nonSequential",
 )
 REPLACE_ON = ("clusterArn", "database")
 
@@ -48,14 +49,17 @@ def converge(props: Mapping[str, Any]) -> None:
             f"migration {missing[0]} was not read: deploy with the app's source tree (ORCHESTRATOR_APP_ROOT)",
             where=f"database {database}",
         )
-    ex = RdsDataApiExecutor(
+    admin = RdsDataApiExecutor(
         resource_arn=props["clusterArn"], secret_arn=props["adminSecretArn"], region=props["region"]
     )
-    sqladmin.close_maintenance_databases(ex)
-    sqladmin.ensure_database(ex, database=database, role=props["role"], password=props["password"])
+    sqladmin.close_maintenance_databases(admin)
+    sqladmin.ensure_database(admin, database=database, role=props["role"], password=props["password"])
     files = [sqladmin.MigrationFile(int(m["number"]), m["filename"], m["sql"]) for m in props["migrations"]]
+    as_app = RdsDataApiExecutor(
+        resource_arn=props["clusterArn"], secret_arn=props["loginSecretArn"], region=props["region"]
+    )
     sqladmin.apply_migrations(
-        ex, database=database, role=props["role"], migrations=files, non_sequential=bool(props["nonSequential"])
+        as_app, database=database, role=props["role"], migrations=files, non_sequential=bool(props["nonSequential"])
     )
 
 
@@ -83,6 +87,7 @@ class SqlDatabase(pulumi.dynamic.Resource, module="orchestrator", name="SqlDatab
         *,
         cluster_arn: pulumi.Input[str],
         admin_secret_arn: pulumi.Input[str],
+        login_secret_arn: pulumi.Input[str],
         region: str,
         database: str,
         role: str,
@@ -94,6 +99,7 @@ class SqlDatabase(pulumi.dynamic.Resource, module="orchestrator", name="SqlDatab
         props = {
             "clusterArn": cluster_arn,
             "adminSecretArn": admin_secret_arn,
+            "loginSecretArn": login_secret_arn,
             "region": region,
             "database": database,
             "role": role,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,13 +110,17 @@ def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
     ex = session.executor()
     database, role = res.names["database"], res.names["role"]
     sqladmin.ensure_database(ex, database=database, role=role, password=rec["password"])
-    applied = sqladmin.apply_migrations(
-        ex,
-        database=database,
-        role=role,
-        migrations=session.migrations.get(db.name, []),
-        non_sequential=db.allow_non_sequential_migrations,
-    )
+    as_app = PgExecutor(replace(ex.endpoint, user=role, password=rec["password"], database=database))
+    try:
+        applied = sqladmin.apply_migrations(
+            as_app,
+            database=database,
+            role=role,
+            migrations=session.migrations.get(db.name, []),
+            non_sequential=db.allow_non_sequential_migrations,
+        )
+    finally:
+        as_app.close()
     if applied:
         session.ui.step(
             f"database {db.name}: applied migration{'s' if len(applied) > 1 else ''} "

@@ -138,6 +138,14 @@ def m(number: int, sql: str) -> MigrationFile:
     return MigrationFile(number, f"migrations/{number}_m.up.sql", sql)
 
 
+@pytest.fixture
+def app(pg: PgEndpoint, db: str) -> Iterator[PgExecutor]:
+    """Logged in as the database's own role, as migrations run."""
+    executor = PgExecutor(PgEndpoint(pg.host, pg.port, db + "_u", "pw", db, embedded=True))
+    yield executor
+    executor.close()
+
+
 def rows(ex: PgExecutor, db: str) -> list[tuple[int, bool]]:
     return [
         (int(v), bool(d))
@@ -145,24 +153,24 @@ def rows(ex: PgExecutor, db: str) -> list[tuple[int, bool]]:
     ]
 
 
-def test_sequential_migrations(ex: PgExecutor, db: str) -> None:
+def test_sequential_migrations(ex: PgExecutor, app: PgExecutor, db: str) -> None:
     assert sqladmin.migration_state(ex, database=db) == (None, False)
     first = [m(1, "CREATE TABLE a (id int); INSERT INTO a VALUES (1);"), m(2, "CREATE TABLE b (pct text DEFAULT '%');")]
-    assert sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=first, non_sequential=False) == [1, 2]
+    assert sqladmin.apply_migrations(app, database=db, role=db + "_u", migrations=first, non_sequential=False) == [1, 2]
     assert rows(ex, db) == [(2, False)]
-    assert sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=first, non_sequential=False) == []
+    assert sqladmin.apply_migrations(app, database=db, role=db + "_u", migrations=first, non_sequential=False) == []
     more = [*first, m(3, "ALTER TABLE a ADD COLUMN note text;")]
-    assert sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=more, non_sequential=False) == [3]
+    assert sqladmin.apply_migrations(app, database=db, role=db + "_u", migrations=more, non_sequential=False) == [3]
     assert sqladmin.migration_state(ex, database=db) == (3, False)
     owners = {r[0] for r in ex.query("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'", database=db)}
     assert owners == {db + "_u"}
 
 
-def test_failing_migration_keeps_previous_version(ex: PgExecutor, db: str) -> None:
+def test_failing_migration_keeps_previous_version(ex: PgExecutor, app: PgExecutor, db: str) -> None:
     good = m(1, "CREATE TABLE a (id int);")
     bad = m(2, "CREATE TABLE half (id int);\nSELECT * FROM no_such_table;")
     with pytest.raises(sqladmin.MigrationFailed) as info:
-        sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=[good, bad], non_sequential=False)
+        sqladmin.apply_migrations(app, database=db, role=db + "_u", migrations=[good, bad], non_sequential=False)
     assert info.value.filename == bad.filename
     assert "no_such_table" in str(info.value) and bad.filename in str(info.value)
     assert "\n" not in str(info.value)
@@ -170,40 +178,43 @@ def test_failing_migration_keeps_previous_version(ex: PgExecutor, db: str) -> No
     assert not ex.query("SELECT to_regclass('public.half')", database=db)[0][0]
     fixed = m(2, "CREATE TABLE half (id int);")
     assert sqladmin.apply_migrations(
-        ex, database=db, role=db + "_u", migrations=[good, fixed], non_sequential=False
+        app, database=db, role=db + "_u", migrations=[good, fixed], non_sequential=False
     ) == [2]
 
 
-def test_non_sequential_migrations(ex: PgExecutor, db: str) -> None:
+def test_non_sequential_migrations(ex: PgExecutor, app: PgExecutor, db: str) -> None:
     one, three = m(1, "CREATE TABLE a (id int);"), m(3, "CREATE TABLE c (id int);")
-    assert sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=[one, three], non_sequential=True) == [
+    applied = sqladmin.apply_migrations(app, database=db, role=db + "_u", migrations=[one, three], non_sequential=True)
+    assert applied == [
         1,
         3,
     ]
     two = m(2, "CREATE TABLE b (id int);")
     assert sqladmin.apply_migrations(
-        ex, database=db, role=db + "_u", migrations=[one, two, three], non_sequential=True
+        app, database=db, role=db + "_u", migrations=[one, two, three], non_sequential=True
     ) == [2]
     assert rows(ex, db) == [(1, False), (2, False), (3, False)]
 
 
-def test_dirty_database_is_refused(ex: PgExecutor, db: str) -> None:
-    sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=[m(1, "SELECT 1;")], non_sequential=False)
+def test_dirty_database_is_refused(ex: PgExecutor, app: PgExecutor, db: str) -> None:
+    sqladmin.apply_migrations(app, database=db, role=db + "_u", migrations=[m(1, "SELECT 1;")], non_sequential=False)
     ex.query("UPDATE schema_migrations SET dirty = true", database=db)
     with pytest.raises(BadInput, match="dirty"):
-        sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=[m(2, "SELECT 2;")], non_sequential=False)
+        sqladmin.apply_migrations(app, database=db, role=db + "_u", migrations=[m(2, "SELECT 2;")],
+                                  non_sequential=False)
 
 
-def test_duplicate_numbers_are_refused(ex: PgExecutor, db: str) -> None:
+def test_duplicate_numbers_are_refused(ex: PgExecutor, app: PgExecutor, db: str) -> None:
     with pytest.raises(BadInput, match="share the number 1"):
         sqladmin.apply_migrations(
             ex, database=db, role=db + "_u", migrations=[m(1, "SELECT 1"), m(1, "SELECT 2")], non_sequential=False
         )
 
 
-def test_migration_may_contain_percent_and_functions(ex: PgExecutor, db: str) -> None:
+def test_migration_may_contain_percent_and_functions(ex: PgExecutor, app: PgExecutor, db: str) -> None:
     sql = TRICKY
-    assert sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=[m(1, sql)], non_sequential=False) == [
+    applied = sqladmin.apply_migrations(app, database=db, role=db + "_u", migrations=[m(1, sql)], non_sequential=False)
+    assert applied == [
         1
     ]
     assert ex.query("SELECT f(2), g(3)", database=db)[0] == (3, 4)
@@ -256,7 +267,7 @@ def test_split_statements(sql: str, expected: list[str]) -> None:
     assert sqladmin.split_statements(sql) == expected
 
 
-def test_split_statements_runs_like_the_whole_file(ex: PgExecutor, db: str) -> None:
+def test_split_statements_runs_like_the_whole_file(ex: PgExecutor, app: PgExecutor, db: str) -> None:
     ex.transaction([(stmt, ()) for stmt in sqladmin.split_statements(TRICKY)], database=db)
     assert ex.query("SELECT f(2), g(3), (SELECT count(*) FROM t)", database=db)[0] == (3, 4, 1)
 
@@ -289,10 +300,14 @@ def test_aws_converge_runs_the_same_sql_against_real_postgres(
     """The AWS dynamic resource's create/update path, with the Data API executor swapped for a direct one."""
     from providers.aws import dataapi, sqldb
 
-    monkeypatch.setattr(dataapi, "RdsDataApiExecutor", lambda **_: ex)
+    as_app = PgExecutor(PgEndpoint(pg.host, pg.port, "aws_orders_user", "pw-aws", "aws_orders", embedded=True))
+    logins = {"arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin": ex,
+              "arn:aws:secretsmanager:eu-west-1:123456789012:secret:login": as_app}
+    monkeypatch.setattr(dataapi, "RdsDataApiExecutor", lambda **kw: logins[kw["secret_arn"]])
     props = {
         "clusterArn": "arn:aws:rds:eu-west-1:123456789012:cluster:shop-prod-sql",
         "adminSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin",
+        "loginSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:login",
         "region": "eu-west-1",
         "database": "aws_orders",
         "role": "aws_orders_user",
@@ -312,6 +327,31 @@ def test_aws_converge_runs_the_same_sql_against_real_postgres(
         )
     with pytest.raises(psycopg.OperationalError, match="permission denied"):
         login(pg, "aws_orders_user", "pw-aws", "postgres")
+    as_app.close()
     ex.query("GRANT CONNECT ON DATABASE postgres TO PUBLIC")
     ex.query("GRANT CONNECT ON DATABASE template1 TO PUBLIC")
     sqladmin.drop_database(ex, database="aws_orders", role="aws_orders_user")
+
+
+ESCAPES = {
+    "reset role": "RESET ROLE; ALTER ROLE {role} SUPERUSER;",
+    "set role to the admin": "SET ROLE orchestrator; CREATE TABLE escaped (id int);",
+    "copy to program": "COPY (SELECT 1) TO PROGRAM 'true';",
+    "grant itself superuser": "ALTER ROLE {role} SUPERUSER;",
+    "read the server's files": "SELECT pg_read_file('PG_VERSION');",
+}
+
+
+@pytest.mark.parametrize("escape", list(ESCAPES))
+def test_a_migration_cannot_leave_the_apps_rights(ex: PgExecutor, app: PgExecutor, db: str, escape: str) -> None:
+    """A migration is app code: run as the app's own login role, every escape to the admin's rights fails."""
+    hostile = m(1, ESCAPES[escape].format(role=sqladmin.quote_ident(db + "_u")))
+    with pytest.raises(sqladmin.MigrationFailed):
+        sqladmin.apply_migrations(app, database=db, role=db + "_u", migrations=[hostile], non_sequential=False)
+    assert ex.query("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (db + "_u",)) == [(False,)]
+    assert rows(ex, db) == []
+
+
+def test_migrations_refuse_an_admin_login(ex: PgExecutor, db: str) -> None:
+    with pytest.raises(BadInput, match="logged in as the app's role"):
+        sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=[m(1, "SELECT 1;")], non_sequential=False)

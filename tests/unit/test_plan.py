@@ -33,7 +33,7 @@ ENV_VAR = re.compile(r"ORCH_[A-Z0-9_]+")
 
 # Which namer table (and so which naming namespace per cloud) makes each role's name.
 ROLE_TABLE = {
-    "identity": "IDENTITY", "server": "SERVER", "password_secret": "SECRET", "topic": "TOPIC",
+    "identity": "IDENTITY", "server": "SERVER", "password_secret": "SECRET", "login_secret": "SECRET", "topic": "TOPIC",
     "subscription": "QUEUE", "dead_letter": "QUEUE", "cluster": "CACHE", "bucket": "BUCKET", "secret": "SECRET",
     "schedule": "CRON", "auth_secret": "SECRET",
 }

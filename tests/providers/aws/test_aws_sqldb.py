@@ -8,6 +8,7 @@ is the shared providers/sqladmin.py either way.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from providers.aws import dataapi, sqldb
 PROPS: dict[str, Any] = {
     "clusterArn": "arn:aws:rds:eu-west-1:123456789012:cluster:c",
     "adminSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!c-abcdef",
+    "loginSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop-dev-sql-orders-login",
     "region": "eu-west-1",
     "database": "shop_dev_orders",
     "role": "shop_dev_orders_user",
@@ -46,6 +48,9 @@ class FakeExecutor:
 
     def query(self, sql: str, params: Sequence[Any] = (), *, database: str | None = None) -> list[tuple[Any, ...]]:
         self.queries.append(sql)
+        if "session_user" in sql:  # who is logged in: the role through its own login secret, else the admin
+            as_app = self.kw["secret_arn"] == PROPS["loginSecretArn"]
+            return [(PROPS["role"], PROPS["role"], False)] if as_app else [("postgres", "postgres", False)]
         return [(False,)] if "rolsuper" in sql else []
 
     def transaction(self, statements: Sequence[tuple[str, Sequence[Any]]], *, database: str) -> None:
@@ -62,13 +67,16 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> type[FakeExecutor]:
 def test_create_runs_sqladmin_through_the_data_api(fake: type[FakeExecutor]) -> None:
     result = sqldb._Provider().create(dict(PROPS))
     assert result.id == f"{PROPS['clusterArn']}/shop_dev_orders"
-    (ex,) = fake.instances
-    assert ex.kw == {"resource_arn": PROPS["clusterArn"], "secret_arn": PROPS["adminSecretArn"], "region": "eu-west-1"}
-    assert any(q.startswith('CREATE ROLE "shop_dev_orders_user"') for q in ex.queries)
-    assert any(q.startswith('CREATE DATABASE "shop_dev_orders"') for q in ex.queries)
-    applied = [t[1] for t in ex.transactions[1:]]
+    admin, as_app = fake.instances
+    assert admin.kw == {"resource_arn": PROPS["clusterArn"], "secret_arn": PROPS["adminSecretArn"],
+                        "region": "eu-west-1"}
+    assert as_app.kw == {**admin.kw, "secret_arn": PROPS["loginSecretArn"]}
+    assert any(q.startswith('CREATE ROLE "shop_dev_orders_user"') for q in admin.queries)
+    assert any(q.startswith('CREATE DATABASE "shop_dev_orders"') for q in admin.queries)
+    assert admin.transactions == []  # the admin runs no app SQL
+    applied = [t[0] for t in as_app.transactions[1:]]
     assert applied == ["CREATE TABLE orders (id bigint PRIMARY KEY);", "ALTER TABLE orders ADD COLUMN note text;"]
-    assert all(t[0] == 'SET LOCAL ROLE "shop_dev_orders_user"' for t in ex.transactions)
+    assert not any("ROLE" in s for t in as_app.transactions for s in t)
 
 
 def test_refuses_migrations_it_could_not_read(fake: type[FakeExecutor]) -> None:
@@ -86,7 +94,7 @@ def test_diff_and_update(fake: type[FakeExecutor]) -> None:
     assert provider.diff("id", PROPS, dict(PROPS, database="other")).replaces == ["database"]
     assert provider.update("id", PROPS, dict(PROPS, password="pw-2")).outs["password"] == "pw-2"
     provider.delete("id", PROPS)
-    assert len(fake.instances) == 1
+    assert len(fake.instances) == 2  # the update's admin and app logins; diff and delete touch nothing
 
 
 def _write_migrations(root: Path, app: App) -> None:
@@ -151,9 +159,12 @@ def test_converge_on_a_real_server(pg: Any, monkeypatch: pytest.MonkeyPatch) -> 
     from providers.local.sql import PgExecutor
 
     executors: list[PgExecutor] = []
+    passwords = iter(["pw-1", "pw-2"])  # create, then update: the app logs in with the password just set
 
-    def executor(**_: Any) -> PgExecutor:
-        executors.append(PgExecutor(pg))
+    def executor(**kw: Any) -> PgExecutor:
+        login = pg if kw["secret_arn"] == PROPS["adminSecretArn"] else replace(
+            pg, user=PROPS["role"], password=next(passwords), database=PROPS["database"])
+        executors.append(PgExecutor(login))
         return executors[-1]
 
     monkeypatch.setattr(dataapi, "RdsDataApiExecutor", executor)

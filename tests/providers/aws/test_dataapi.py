@@ -171,13 +171,13 @@ def test_a_failed_migration_surfaces_as_migration_failed(stubbed: tuple[RdsDataA
     ex, stub = stubbed
     arns = {"resourceArn": CLUSTER, "secretArn": SECRET}
     any_sql = {**arns, "sql": ANY, "database": "shop_orders"}
+    role = [{"stringValue": "shop-orders-user"}]
+    stub.add_response("execute_statement", {"records": [[*role, *role, {"booleanValue": False}]]}, any_sql)  # login
     stub.add_response("begin_transaction", {"transactionId": "tx-a"}, {**arns, "database": "shop_orders"})
-    stub.add_response("execute_statement", {"records": []}, {**any_sql, "transactionId": "tx-a"})
     stub.add_response("execute_statement", {"records": []}, {**any_sql, "transactionId": "tx-a"})
     stub.add_response("commit_transaction", {}, {**arns, "transactionId": "tx-a"})
     stub.add_response("execute_statement", {"records": []}, any_sql)  # no versions recorded yet
     stub.add_response("begin_transaction", {"transactionId": "tx-b"}, {**arns, "database": "shop_orders"})
-    stub.add_response("execute_statement", {"records": []}, {**any_sql, "transactionId": "tx-b"})
     stub.add_client_error("execute_statement", service_error_code="BadRequestException", http_status_code=400,
                           service_message='ERROR: syntax error at or near "TABLEE"; SQLState: 42601')
     stub.add_response("rollback_transaction", {}, {**arns, "transactionId": "tx-b"})
