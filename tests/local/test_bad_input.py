@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -101,3 +102,23 @@ def test_unwritable_state_dir(project: Project) -> None:
     result = project.cli(*project.deploy_args(env, meta), env={"ORCHESTRATOR_HOME": str(blocker / "state")})
     assert result.code == BAD_INPUT and result.one_line_error, str(result)
     assert "not-a-directory" in result.stderr
+
+
+def test_a_migration_escaping_to_the_admin_fails_and_changes_nothing(project: Project) -> None:
+    """The reproduction from the trust review: `RESET ROLE` in a migration used to run as the admin."""
+    meta = project.app("booking-system", name="escape/booking-system")
+    second = meta.parent / "booking" / "db" / "migrations" / "2_initial_availability.up.sql"
+    env = project.stack("escape", secrets_for=meta)
+    second.write_text("RESET ROLE;\nCOPY (SELECT 1) TO PROGRAM 'touch /tmp/orchestrator-escaped';\n")
+    result = project.deploy(env, meta, expect=BAD_INPUT)
+    assert "2_initial_availability.up.sql" in result.stderr.splitlines()[-1]
+    assert not Path("/tmp/orchestrator-escaped").exists()
+
+    state = project.state_doc(env)
+    pg = state["servers"]["postgres"]
+    role = state["resources"]["sql:booking"]["names"]["role"]
+    second.write_text(f'RESET ROLE;\nALTER ROLE "{role}" SUPERUSER;\n')
+    project.deploy(env, meta, expect=BAD_INPUT)
+    with psycopg.connect(host="127.0.0.1", port=pg["port"], user="orchestrator", password=pg["admin_password"],
+                         dbname="postgres", connect_timeout=10) as conn:
+        assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (role,)).fetchone() == (False,)
