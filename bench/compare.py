@@ -6,10 +6,13 @@
 Each command runs as a fresh process with cwd = the checkout and PYTHONPATH = the checkout (so the
 checkout's own code is imported even when the venv has an editable install of another one; this is
 checked before anything is timed). `python` at the start of a command means this interpreter;
-`{checkout}` in an argument is replaced by the checkout's path. The order within a pair alternates
+`{checkout}` in an argument is replaced by the checkout's path. Bytecode is cached in a temporary
+directory (PYTHONPYCACHEPREFIX), and each command runs once per checkout untimed before the timed
+rounds. The order within a pair alternates
 (before first, then after first, ...) so that neither side always gets the warmer machine.
 
-Reported per measurement: median wall time and median peak RSS of the child (from os.wait4), plus
+Reported per measurement: median wall time and median peak RSS of the child (from os.wait4; it
+cannot read below this script's own peak, about 15 MB), plus
 the median of every number in a JSON object the child prints as its last stdout line, and the
 after/before ratio of each. `--suite` runs the measurements of bench/RESULTS.md: `--help` against
 `import click`, plan at 10/100/1,000 synthetic services (in-process and through the CLI), the graph
@@ -82,8 +85,21 @@ def _expand(cmd: list[str], checkout: Path) -> list[str]:
     return out
 
 
+# Bytecode for both checkouts goes to one cache outside them (nothing is written into a checkout), so
+# neither side pays for compiling its sources on every run, as it would under PYTHONDONTWRITEBYTECODE.
+PYCACHE = tempfile.mkdtemp(prefix="bench-pycache-")
+
+
 def _env(checkout: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(checkout), **(extra or {})}
+    env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONPYCACHEPREFIX": PYCACHE, **(extra or {})}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _tail(f: Any, size: int = 65536) -> str:
+    f.seek(0, os.SEEK_END)
+    f.seek(max(0, f.tell() - size))
+    return f.read().decode(errors="replace")
 
 
 def run_once(cmd: list[str], checkout: Path, extra_env: dict[str, str] | None = None) -> dict[str, float]:
@@ -95,9 +111,9 @@ def run_once(cmd: list[str], checkout: Path, extra_env: dict[str, str] | None = 
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        # Only the tails: this process must stay small, because a child's ru_maxrss starts from the
+        # high-water mark of the process it was spawned from (vfork + exec keeps it).
+        stdout, stderr = _tail(out), _tail(err)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} in {checkout} failed ({proc.returncode}):\n{stderr[-3000:]}")
     result = {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024}
@@ -126,6 +142,9 @@ def compare(before: Path, after: Path, cmds: dict[str, list[str]], rounds: int,
     """Run every command in `cmds` once per checkout per round; the checkout order alternates per round."""
     samples: dict[str, dict[str, list[dict[str, float]]]] = {
         name: {"before": [], "after": []} for name in cmds}
+    for checkout in (before, after):  # untimed: fills the bytecode cache and the page cache
+        for cmd in cmds.values():
+            run_once(cmd, checkout, extra_env)
     for i in range(rounds):
         order = (("before", before), ("after", after))
         for side, checkout in order if i % 2 == 0 else order[::-1]:
