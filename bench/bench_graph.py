@@ -79,12 +79,13 @@ def _bare(count: int, typed: bool) -> dict[str, float]:
     from pulumi.runtime.sync_await import _sync_await
 
     from orchestrator.engine import graph
+    from providers import registry
 
     _warm()
 
     def run() -> int:
         runtime_settings.ROOT.set(None)
-        mocks = graph._mocks_class()("eu-west-1", None)
+        mocks = graph._mocks_class()(registry.get("aws").part("mocks"), "eu-west-1", None)
         monitor = graph._monitor_class()(mocks)
         pulumi.runtime.set_mocks(mocks, project=graph.PROJECT, stack="bench", preview=False, monitor=monitor)
 

@@ -147,6 +147,7 @@ def _database(data: meta_pb2.Data, i: int, service: str, rng: random.Random) -> 
 def _topic(data: meta_pb2.Data, i: int, names: list[str], go: bool, fifo: bool) -> None:
     name = names[i]
     topic = data.pubsub_topics.add(name=f"{name}.events")
+    topic.message_type.named.id = i  # a TypeScript app declares each topic's message type
     topic.publishers.add(service_name=name)
     if len(names) > 3:
         topic.publishers.add(service_name=names[(i + 3) % len(names)])
