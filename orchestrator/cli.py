@@ -427,7 +427,7 @@ def graph(state: State, env_name: str, meta: Path, output: Path | None, app_root
     rendered = graphing.render_full(the_plan, app_root=app_root)
     for warning in rendered.warnings:
         state.ui.warn(warning)
-    _emit(state, graphing.to_json(rendered.resources).encode(), output, mode=0o644)
+    _emit(state, graphing.to_json(rendered.resources).encode(), output, mode=0o600)
 
 
 def _global_flag(ctx: click.Context, param: click.Parameter, value: Any) -> None:

@@ -46,8 +46,15 @@ class MigrationFile:
 def read_migrations(db: Database, app_root: Path) -> list[MigrationFile]:
     """The database's migration files from the app's source, in number order; a BadInput names a missing one."""
     files: list[MigrationFile] = []
+    root = app_root.resolve()
     for mig in sorted(db.migrations, key=lambda m: m.number):
         path = app_root / (db.migration_rel_path or "") / mig.filename
+        if path.exists() and not path.resolve().is_relative_to(root):
+            raise BadInput(
+                f"migration file of database {db.name!r} resolves outside the app's source tree ({path.resolve()}); "
+                "refusing to read it",
+                where=str(path),
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:

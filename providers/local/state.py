@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,24 @@ def state_dir(state_root: Path, env: str) -> Path:
     return (state_root / "local" / env).absolute()
 
 
+def refuse_foreign(path: Path) -> None:
+    """A symbolic link, or anything another user owns, where we keep our own state is refused: following or
+    trusting it would let whoever planted it choose what we read, overwrite or delete."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise BadInput("a symbolic link where the orchestrator keeps its own state; refusing to follow it",
+                       where=str(path))
+    if st.st_uid != os.geteuid():
+        raise BadInput(f"owned by uid {st.st_uid}, not by this user (uid {os.geteuid()}); refusing state another "
+                       "user could have written", where=str(path))
+
+
 def ensure_dir(path: Path) -> Path:
-    """Create `path` (mode 0700), or a BadInput naming it when it cannot be written."""
+    """Create `path` (mode 0700), or a BadInput naming it when it cannot be written or is not ours."""
+    refuse_foreign(path)
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         probe = path / f".probe-{os.getpid()}"
@@ -46,12 +63,18 @@ class State:
     @classmethod
     def load(cls, directory: Path) -> State:
         path = directory / STATE_FILE
+        refuse_foreign(directory)
+        refuse_foreign(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             data = {}
         except (OSError, ValueError) as exc:
             raise BadInput(f"cannot read the local state: {exc}", where=str(path)) from None
+        shape = {"servers": dict, "resources": dict, "format": int}
+        if not isinstance(data, dict) or any(k in data and not isinstance(data[k], t) for k, t in shape.items()):
+            raise BadInput("not a local state document (an object with `servers` and `resources` objects)",
+                           where=str(path))
         if data.get("format", FORMAT) != FORMAT:
             raise BadInput(f"state format {data.get('format')} is not {FORMAT}", where=str(path))
         data.setdefault("format", FORMAT)

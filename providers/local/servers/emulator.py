@@ -46,7 +46,7 @@ def emulator_running(directory: Path) -> Running | None:
         pid, port = (int(x) for x in (directory / "emulator.pid").read_text().split())
     except (OSError, ValueError):
         return None
-    return Running(pid, port) if pid_alive(pid, EMULATOR_MARKER) else None
+    return Running(pid, port) if pid_alive(pid, EMULATOR_MARKER, home=directory) else None
 
 
 def start_emulator(directory: Path, *, port: int) -> subprocess.Popen[bytes]:

@@ -96,22 +96,41 @@ def _create_system_user(name: str) -> pwd.struct_passwd:
 
 def pg_datadir(base: Path, account: Account | None) -> Path:
     """The cluster directory of the environment at `base`: `<base>/postgres`, which as root is a link to a
-    directory under PG_HOME."""
+    directory under PG_HOME named after the state directory's real path."""
     link = base / NAME
     if account is None or (link.exists() and not link.is_symlink()):
         return link
     if link.is_symlink():
-        return Path(os.readlink(link))
+        return _linked_datadir(base)
     PG_HOME.mkdir(mode=0o711, parents=True, exist_ok=True)
-    real = PG_HOME / f"{base.name}-{hashlib.sha256(str(base.resolve()).encode()).hexdigest()[:16]}"
+    real = owned_datadir(base)
     link.symlink_to(real, target_is_directory=True)
     return real
+
+
+def owned_datadir(base: Path) -> Path:
+    """The one data directory the state directory at `base` may own: a copy of the state directory (another
+    real path) owns another one, so it can never reach the original's cluster."""
+    return PG_HOME / f"{base.name}-{hashlib.sha256(str(base.resolve()).encode()).hexdigest()[:16]}"
+
+
+def _linked_datadir(base: Path) -> Path:
+    """Where `<base>/postgres` points, refused unless it is this state directory's own data directory."""
+    link = base / NAME
+    target, owned = Path(os.readlink(link)), owned_datadir(base)
+    if target != owned:
+        raise BadInput(
+            f"the link points at {target}, not at this state directory's own data directory {owned}: it was copied "
+            "from another environment or planted; nothing was touched",
+            where=str(link),
+        )
+    return target
 
 
 def remove_pg_data(base: Path) -> None:
     link = base / NAME
     if link.is_symlink():
-        real = Path(os.readlink(link))
+        real = _linked_datadir(base)
         for path in (real, real.with_name(real.name + ".init")):
             shutil.rmtree(path, ignore_errors=True)
         link.unlink()
@@ -226,7 +245,7 @@ def pg_running(datadir: Path) -> Running | None:
         pid, port = int(lines[0]), int(lines[3])
     except (OSError, ValueError, IndexError):
         return None
-    return Running(pid, port) if pid_alive(pid, PG_MARKER) else None
+    return Running(pid, port) if pid_alive(pid, PG_MARKER, home=datadir) else None
 
 
 def _pg_ready(datadir: Path) -> bool:
@@ -322,7 +341,8 @@ class PostgresServer:
         return base / NAME / "postmaster.pid"
 
     def running(self, base: Path) -> Running | None:
-        return pg_running(base / NAME)
+        link = base / NAME
+        return pg_running(_linked_datadir(base) if link.is_symlink() else link)
 
     def stop_signal(self, *, keep_data: bool) -> signal.Signals:
         return PG_FAST_SHUTDOWN if keep_data else PG_IMMEDIATE_SHUTDOWN

@@ -61,8 +61,10 @@ def choose_port(configured: int | None, remembered: int | None, *, setting: str)
     return free_port()
 
 
-def pid_alive(pid: int, marker: str) -> bool:
-    """Whether `pid` runs and (where /proc tells) is a live process whose command line contains `marker`."""
+def pid_alive(pid: int, marker: str, *, home: Path | None = None) -> bool:
+    """Whether `pid` runs and (where /proc tells) is a live process whose command line contains `marker` and,
+    given `home`, whose working directory is `home`: each server runs in its env's own directory, so a pid file
+    copied with a state directory, or a pid reused by another env's server, is never taken for ours."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -76,7 +78,9 @@ def pid_alive(pid: int, marker: str) -> bool:
         if proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
             _reap(pid)
             return False
-        return marker.encode() in proc.joinpath("cmdline").read_bytes()
+        if marker.encode() not in proc.joinpath("cmdline").read_bytes():
+            return False
+        return home is None or os.readlink(proc / "cwd") == str(home.resolve())
     except (OSError, IndexError):
         return False
 

@@ -53,7 +53,7 @@ def redis_running(directory: Path) -> Running | None:
         port = int(re.search(r"^port (\d+)$", (directory / "redis.conf").read_text(), re.MULTILINE).group(1))  # type: ignore[union-attr]
     except (OSError, ValueError, AttributeError):
         return None
-    return Running(pid, port) if pid_alive(pid, REDIS_MARKER) else None
+    return Running(pid, port) if pid_alive(pid, REDIS_MARKER, home=directory) else None
 
 
 def start_redis(directory: Path, *, port: int, password: str, binary: Path) -> subprocess.Popen[bytes]:
