@@ -184,7 +184,7 @@ def test_redis_lifecycle_keeps_data(base: Path) -> None:
     directory = base / servers.REDIS.name
     port = process.free_port()
     binary = redis_server.redis_binary()
-    proc = redis_server.start_redis(directory, port=port, password="s3cret", binary=binary)
+    proc = redis_server.start_redis(directory, port=port, password="s3cret", admin_password="adm1n", binary=binary)
     redis_server.wait_redis(directory, proc, port, "s3cret")
     assert stat.S_IMODE((directory / "redis.conf").stat().st_mode) == 0o600
     assert b"s3cret" not in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
@@ -193,11 +193,34 @@ def test_redis_lifecycle_keeps_data(base: Path) -> None:
     client.close()
     assert not redis_server.redis_answers(port, "wrong")
     assert servers.stop_all(base) == ["redis"]
-    proc = redis_server.start_redis(directory, port=port, password="s3cret", binary=binary)
+    proc = redis_server.start_redis(directory, port=port, password="s3cret", admin_password="adm1n", binary=binary)
     redis_server.wait_redis(directory, proc, port, "s3cret")
     client = redis.Redis(host=servers.LOOPBACK, port=port, password="s3cret", db=3)
     assert client.get("k") == b"v"
     client.close()
+    servers.stop_all(base)
+
+
+@pytest.mark.parametrize("command", [("CONFIG", "SET", "dir", "/"), ("SAVE",), ("DEBUG", "SLEEP", "0"),
+                                     ("MODULE", "LIST"), ("ACL", "LIST"), ("SHUTDOWN",)])
+def test_the_apps_redis_password_cannot_administer_the_server(base: Path, command: tuple[str, ...]) -> None:
+    """The reproduction: with the password from the runtime config, CONFIG SET dir + SAVE wrote a file anywhere."""
+    import redis
+
+    directory = base / servers.REDIS.name
+    port = process.free_port()
+    proc = redis_server.start_redis(directory, port=port, password="s3cret", admin_password="adm1n",
+                                    binary=redis_server.redis_binary())
+    redis_server.wait_redis(directory, proc, port, "s3cret")
+    app = redis.Redis(host=servers.LOOPBACK, port=port, password="s3cret")
+    try:
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            app.execute_command(*command)
+        app.set("still", "works")
+        assert app.get("still") == b"works"
+    finally:
+        app.close()
+        servers.stop_all(base)
 
 
 def test_terminate_kills_what_ignores_sigterm(tmp_path: Path) -> None:

@@ -71,7 +71,8 @@ def test_breakages_are_named(project: Project, meta: Path, admin: Any) -> None:
     auth, files, payments = (state["resources"][f"sql:{n}"] for n in ("auth", "files", "payments"))
     cache = state["resources"]["cache:sessions"]
     redis_server = state["servers"]["redis"]
-    r = redis.Redis(host="127.0.0.1", port=redis_server["port"], password=redis_server["password"])
+    r = redis.Redis(host="127.0.0.1", port=redis_server["port"], username="orchestrator",
+                    password=redis_server["admin_password"])
 
     admin.execute(f'ALTER ROLE "{auth["names"]["role"]}" PASSWORD \'wrong\'')
     admin.execute(f'GRANT CONNECT ON DATABASE "{payments["names"]["database"]}" TO "{files["names"]["role"]}"')
@@ -79,12 +80,11 @@ def test_breakages_are_named(project: Project, meta: Path, admin: Any) -> None:
                          password=state["servers"]["postgres"]["admin_password"], autocommit=True,
                          dbname=payments["names"]["database"]) as conn:
         conn.execute("UPDATE schema_migrations SET dirty = true")
-    r.config_set("requirepass", "changed")
+    r.execute_command("ACL", "SETUSER", "default", f"<{redis_server['password']}", ">changed")
     try:
         broken = project.verify(ENV, expect=1)
     finally:
-        redis.Redis(host="127.0.0.1", port=redis_server["port"], password="changed").config_set(
-            "requirepass", redis_server["password"])
+        r.execute_command("ACL", "SETUSER", "default", "<changed", f">{redis_server['password']}")
         admin.execute(f'ALTER ROLE "{auth["names"]["role"]}" PASSWORD \'{auth["password"]}\'')
         admin.execute(f'REVOKE CONNECT ON DATABASE "{payments["names"]["database"]}" FROM "{files["names"]["role"]}"')
         with psycopg.connect(host="127.0.0.1", port=state["servers"]["postgres"]["port"], user="orchestrator",

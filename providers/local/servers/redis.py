@@ -56,12 +56,26 @@ def redis_running(directory: Path) -> Running | None:
     return Running(pid, port) if pid_alive(pid, REDIS_MARKER, home=directory) else None
 
 
-def start_redis(directory: Path, *, port: int, password: str, binary: Path) -> subprocess.Popen[bytes]:
+ADMIN_USER = "orchestrator"
+"""The server's administrator; its password stays in the env's state, never in a runtime config."""
+ADMIN_COMMANDS = (
+    "config", "debug", "module", "save", "bgsave", "bgrewriteaof", "shutdown", "replicaof", "slaveof", "acl",
+    "monitor", "sync", "psync", "failover",
+)
+"""Denied to the one user an app logs in as: with them, whoever holds the password from the runtime config could
+write files anywhere the server's user can (`CONFIG SET dir` + `SAVE`), load code or read every client's traffic."""
+
+
+def start_redis(
+    directory: Path, *, port: int, password: str, admin_password: str, binary: Path
+) -> subprocess.Popen[bytes]:
     """redis-server with an append-only file under `directory`, so data survives stop/start."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     conf = (
         f"bind {LOOPBACK}\nport {port}\nprotected-mode yes\ndaemonize no\ndir {directory}\n"
-        f'pidfile {directory / "redis.pid"}\nappendonly yes\nsave ""\nrequirepass {password}\n'
+        f'pidfile {directory / "redis.pid"}\nappendonly yes\nsave ""\n'
+        f"user default on >{password} ~* &* +@all {' '.join('-' + c for c in ADMIN_COMMANDS)}\n"
+        f"user {ADMIN_USER} on >{admin_password} ~* &* +@all\n"
     )
     fd = os.open(directory / "redis.conf", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -116,8 +130,9 @@ class RedisServer:
         """Its password is made once and kept in the state, whether or not it runs already."""
         directory = launch.base / NAME
         rec = launch.record
-        if not rec.get("password"):
-            rec["password"] = new_password()
+        if not rec.get("password") or not rec.get("admin_password"):
+            rec.setdefault("password", new_password())
+            rec.setdefault("admin_password", new_password())
             launch.save()
         running = redis_running(directory)
         if running:
@@ -126,5 +141,7 @@ class RedisServer:
         port = choose_port(launch.settings.redis_port, rec.get("port"), setting="redisPort")
         rec["port"] = port
         launch.save()
-        proc = start_redis(directory, port=port, password=rec["password"], binary=binary)
+        proc = start_redis(
+            directory, port=port, password=rec["password"], admin_password=rec["admin_password"], binary=binary
+        )
         return Started(port, ready=lambda: wait_redis(directory, proc, port, rec["password"]))
