@@ -141,7 +141,17 @@ def _subscriptions_or_none(sns: Any, arn: str) -> list[dict[str, Any]]:
 
 
 def remove_subscription(session: Session, key: str, rec: dict[str, Any]) -> None:
-    sqs = session.aws("sqs")
+    """Its topic's SNS subscription first (left behind, every publish to the topic would fail), then the queues."""
+    sqs, sns = session.aws("sqs"), session.aws("sns")
+    name = rec.get("names", {}).get("subscription")
+    if name:
+        with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            for page in sns.get_paginator("list_subscriptions").paginate():
+                for sub in page["Subscriptions"]:
+                    if sub["Protocol"] == "sqs" and sub["Endpoint"] == arn:
+                        sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
     for role in ("subscription", "dead_letter"):
         name = rec.get("names", {}).get(role)
         if name:

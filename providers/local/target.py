@@ -30,7 +30,7 @@ from providers.base import Applied, Options
 from providers.local import REMOVERS, TABLE, secret, servers, sql
 from providers.local.session import APP_LISTEN, EMULATOR_KEY, REGION, Session, crashpoint
 from providers.local.settings import settings_of
-from providers.local.state import State, ensure_dir, state_dir
+from providers.local.state import State, ensure_dir, refuse_foreign, state_dir
 
 if TYPE_CHECKING:
     from providers.base import Deployed
@@ -98,6 +98,9 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
     env = plan.env
     directory = state_dir(opts.state_root, env.name)
     state = State.load(directory)
+    if state.data.get("destroying"):
+        state = State(directory, {"format": state.data.get("format", 1), "servers": {}, "resources": {},
+                                  "destroying": True})
     changes = diff(plan, state)
     blocked = [k for k in changes.removed if _kind(k) in REMOVERS and state.resources[k].get("status") != "removing"]
     if blocked and not opts.allow_destroy:
@@ -126,6 +129,8 @@ def drift(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> 
     if inputs.up_to_date(plan):
         return []
     reasons = []
+    if inputs.state.data.get("destroying"):
+        return ["a destroy was interrupted: it is finished first, then every resource is made again (empty)"]
     if inputs.state.data.get("digest") != inputs.digest:
         reasons.append("the app's metadata, migrations or secret values changed since the last deploy")
     if not _converged(plan, inputs.state, inputs.needs):
@@ -141,6 +146,9 @@ def preview(plan: Plan, opts: Options, ui: UI) -> list[str]:
 def apply(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> Applied:
     """Under the env's lock: the inputs are read again, as another run may have changed them meanwhile."""
     directory = ensure_dir(state_dir(opts.state_root, plan.env.name))
+    if State.load(directory).data.get("destroying"):
+        ui.step(f"env {plan.env.name}: finishing a destroy that was interrupted")
+        _remove_everything(directory)
     inputs = _inputs(plan, opts, ui)
     if inputs.up_to_date(plan):
         ui.success(f"env {plan.env.name}: no changes")
@@ -435,22 +443,21 @@ def confirm_destroy(env: Env, opts: Options, ui: UI) -> bool:
 
 
 def destroy(env: Env, opts: Options, ui: UI) -> bool:
+    """Stop the env's servers first (found by their directories, whatever the state says), record the intent, then
+    remove; a run killed at any point is finished by the next destroy or deploy."""
     directory = state_dir(opts.state_root, env.name)
     if not _deployed_here(directory):
         ui.info(f"env {env.name}: nothing to destroy")
         return False
+    refuse_foreign(directory)
+    servers.stop_all(directory)
     state = State.load(directory)
+    state.data["destroying"] = True
+    state.save()
+    crashpoint("destroying")
     if settings_of(env).postgres_admin_url:
         _drop_external(env, state, ui)
-    servers.stop_all(directory, keep_data=False)
-    servers.remove_pg_data(directory)
-    for path in directory.iterdir():
-        if path.name in KEPT_ON_DESTROY:
-            continue
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+    _remove_everything(directory)
     kept = (
         " (secret values kept; remove secrets.json to forget them)"
         if (directory / secret.SECRETS_FILE).exists()
@@ -458,6 +465,20 @@ def destroy(env: Env, opts: Options, ui: UI) -> bool:
     )
     ui.success(f"env {env.name} destroyed{kept}")
     return True
+
+
+def _remove_everything(directory: Path) -> None:
+    """Servers, data and outputs of the env; the state file goes last, so an interrupted run still says `destroying`."""
+    servers.stop_all(directory, keep_data=False)
+    servers.remove_pg_data(directory)
+    for path in sorted(directory.iterdir(), key=lambda p: p.name == "state.json"):
+        if path.name in KEPT_ON_DESTROY:
+            continue
+        crashpoint(f"removing-file:{path.name}")
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def _drop_external(env: Env, state: State, ui: UI) -> None:

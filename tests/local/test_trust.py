@@ -146,3 +146,67 @@ def test_a_deploy_refused_for_a_missing_secret_writes_nothing(project: Project) 
     project.deploy(env, meta, expect=BAD_INPUT)
     assert not project.env_dir(env).exists()
     assert not (project.state / "state" / "envs" / env).exists()
+
+
+def _assert_destroyed(project: Project, env: str) -> None:
+    assert project.servers_running(env) == {"postgres": [], "emulator": [], "redis": []}
+    assert not (project.env_dir(env) / "state.json").exists()
+
+
+@pytest.mark.parametrize("point", ["destroying", "removing-file:emulator", "removing-file:state.json"])
+def test_a_destroy_killed_at_a_named_point_converges(project: Project, point: str) -> None:
+    meta = project.app("booking-system", name=f"kd-{point.replace(':', '-')}/booking-system")
+    env = project.stack(f"kd{len(point)}", secrets_for=meta)
+    project.deploy(env, meta)
+    crashed = project.cli("destroy", "--env", env, "--yes", env={"ORCHESTRATOR_CRASH_AT": point})
+    assert crashed.code == -9, f"step {point!r} was not reached:\n{crashed}"
+    project.deploy(env, meta)  # finishes the destroy, then makes everything again
+    project.verify(env)
+    add_rows(project, env, 10)
+    project.deploy(env, meta)
+    assert count_rows(project, env) == 10
+    project.destroy(env)
+    _assert_destroyed(project, env)
+
+
+def test_destroys_killed_at_random_times_converge(project: Project) -> None:
+    import random
+    import signal
+    import time
+
+    meta = project.app("booking-system", name="kd-random/booking-system")
+    env = project.stack("kdrandom", secrets_for=meta)
+    rng = random.Random(7)
+    for _ in range(4):
+        project.deploy(env, meta)
+        add_rows(project, env, 5)
+        before = count_rows(project, env)
+        proc = project.popen("destroy", "--env", env, "--yes")
+        time.sleep(rng.uniform(0.05, 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        after = project.deploy(env, meta)
+        assert "Traceback" not in after.stderr
+        project.verify(env)
+        rows = count_rows_or_none(project, env)
+        assert rows in (before, None), rows  # whole (killed before it removed anything), or made again empty
+    project.destroy(env)
+    _assert_destroyed(project, env)
+
+
+def count_rows_or_none(project: Project, env: str) -> int | None:
+    try:
+        return count_rows(project, env)
+    except psycopg.errors.UndefinedTable:
+        return None
+
+
+def test_servers_get_a_minimal_environment(project: Project) -> None:
+    meta = project.app("replicate-image-generator", name="minenv/replicate-image-generator")
+    env = project.stack("minenv", secrets_for=meta)
+    canary = {"AWS_SECRET_ACCESS_KEY": "canary-aws-2f1c", "PULUMI_CONFIG_PASSPHRASE": "canary-pass-8e3b"}
+    project.cli(*project.deploy_args(env, meta), env=canary)
+    for pids in project.servers_running(env).values():
+        for pid in pids:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+            assert b"canary-" not in environ, f"pid {pid} inherited the deployer's environment"

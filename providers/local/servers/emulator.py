@@ -6,7 +6,6 @@ Its launcher writes `emulator.pid` (pid and port) before it imports moto.
 from __future__ import annotations
 
 import importlib.util
-import os
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from providers.local.servers.process import (
     Running,
     Started,
     choose_port,
+    minimal_env,
     pid_alive,
     spawn,
     wait_until,
@@ -56,7 +56,7 @@ def start_emulator(directory: Path, *, port: int) -> subprocess.Popen[bytes]:
         )
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     (directory / "emulator.pid").unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MOTO_PORT": str(port)}
+    env = minimal_env(PYTHONUNBUFFERED="1", MOTO_PORT=str(port))
     # `-c` keeps the marker in the command line for pid_alive; the launcher runs moto's server main.
     argv = [
         sys.executable,

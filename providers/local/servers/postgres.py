@@ -261,14 +261,10 @@ def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Accoun
     tmp = datadir.with_name(datadir.name + ".init")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(mode=0o700)
-    pwfile = tmp.with_name(datadir.name + ".pw")
-    pwfile.unlink(missing_ok=True)
-    fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(password + "\n")
+    tmp.with_name(datadir.name + ".pw").unlink(missing_ok=True)  # where older versions kept it during initdb
     if account:
         os.chown(tmp, account.uid, account.gid)
-        os.chown(pwfile, account.uid, account.gid)
+    password_pipe = _password_pipe(password, account)
     try:
         result = subprocess.run(
             [
@@ -278,12 +274,13 @@ def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Accoun
                 "-U",
                 PG_ADMIN,
                 "--auth=scram-sha-256",
-                f"--pwfile={pwfile}",
+                "--pwfile=/dev/stdin",  # the password never touches the disk, even when initdb is killed
                 "--encoding=UTF8",
                 "--locale=C",
                 "--no-sync",
                 "--no-instructions",
             ],
+            stdin=password_pipe,
             capture_output=True,
             text=True,
             timeout=120,
@@ -292,7 +289,7 @@ def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Accoun
             **run_as(account),
         )
     finally:
-        pwfile.unlink(missing_ok=True)
+        os.close(password_pipe)
     if result.returncode != 0:
         with open(log, "a") as fh:
             fh.write(result.stdout + result.stderr)
@@ -303,6 +300,17 @@ def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Accoun
             "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\npassword_encryption = 'scram-sha-256'\n"
         )
     os.replace(tmp, datadir)
+
+
+def _password_pipe(password: str, account: Account | None) -> int:
+    """A pipe holding `password` for initdb's --pwfile=/dev/stdin, readable by the account that runs initdb (it
+    reopens /dev/stdin, which checks the pipe's owner)."""
+    read, write = os.pipe()
+    if account:
+        os.fchown(read, account.uid, account.gid)
+    os.write(write, (password + "\n").encode())
+    os.close(write)
+    return read
 
 
 def _pg_env() -> dict[str, str]:

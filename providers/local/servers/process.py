@@ -121,6 +121,14 @@ class Account:
     gid: int
 
 
+MINIMAL_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
+"""What a server inherits from the deployer's environment; never cloud keys, passphrases or tokens."""
+
+
+def minimal_env(**extra: str) -> dict[str, str]:
+    return {**{k: os.environ[k] for k in MINIMAL_ENV if k in os.environ}, **extra}
+
+
 def spawn(
     argv: list[str],
     *,
@@ -137,7 +145,7 @@ def spawn(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env=env,
+            env=env if env is not None else minimal_env(),
             cwd=cwd,
             close_fds=True,
             **run_as(account),
