@@ -122,7 +122,10 @@ def cli(ctx: click.Context, debug: bool, stacks: Path, state_dir: Path | None) -
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_state
 def plan(state: State, env_name: str, meta: Path, fmt: str) -> None:
-    """Show every resource the app needs in ENV, its physical names and the grants."""
+    """Show every resource the app needs in ENV, its physical names and the grants.
+
+        orchestrator plan --env local --meta .encore/meta --format json
+    """
     from orchestrator import pipeline
 
     the_plan = pipeline.plan(state.ctx, env_name, meta)
@@ -169,7 +172,10 @@ def runtime_config_cmd(
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @pass_state
 def support_matrix(state: State, fmt: str) -> None:
-    """What each target can provide, per resource kind and app language."""
+    """What each target can provide, per resource kind and app language.
+
+        orchestrator support-matrix --format markdown
+    """
     from orchestrator import support
     from orchestrator.report.text import matrix_markdown
 
@@ -185,27 +191,33 @@ def support_matrix(state: State, fmt: str) -> None:
 
 @cli.group()
 def env() -> None:
-    """Inspect environments (stacks/Pulumi.<env>.yaml)."""
+    """Make and inspect environments (stacks/Pulumi.<env>.yaml).
+
+        orchestrator env init dev --cloud local
+    """
 
 
 @env.command("list")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: same as --json.")
+@json_option
 @pass_state
-def env_list(state: State, fmt: str) -> None:
-    """List environments with their cloud and type."""
-    from orchestrator import stacks
-    from orchestrator.core import envs
+def env_list(state: State, fmt: str, as_json: bool) -> None:
+    """List environments with their cloud and type; a stack file that does not load is shown with its error.
 
-    loaded = [stacks.load(state.stacks, name) for name in envs.list_envs(state.stacks)]
-    if fmt == "json":
-        state.ui.document(
-            [{"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region} for e in loaded]
-        )
+        orchestrator env list --json
+    """
+    from orchestrator import pipeline
+
+    rows = pipeline.list_envs(state.ctx)
+    if as_json or fmt == "json":
+        state.ui.document(rows)
         return
     state.ui.table(
         "Environments",
         ["name", "cloud", "type", "region", "base"],
-        [[e.name, e.cloud, e.env_type.value, e.region or "-", e.base or "-"] for e in loaded],
+        [[r["name"], r["cloud"], r["type"], r["region"] or "-", r["base"] or "-"] if r["error"] is None
+         else [r["name"], "-", "-", "-", f"error: {r['error']}"] for r in rows],
     )
 
 
@@ -213,9 +225,47 @@ def env_list(state: State, fmt: str) -> None:
 @click.argument("name")
 @pass_state
 def env_show(state: State, name: str) -> None:
-    """Show one environment as resolved (presets and overrides applied), as JSON on stdout."""
+    """Show one environment as resolved (presets and overrides applied), as JSON on stdout.
+
+        orchestrator env show local
+    """
     e = state.env(name)
     state.ui.document(e.model_dump(mode="json", by_alias=False))
+
+
+class _Clouds(click.Choice):
+    """The registered targets, asked for only when `env init` parses or shows its help (keeps `--help` light)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property
+    def choices(self) -> Any:
+        from orchestrator import pipeline
+
+        return pipeline.clouds()
+
+    @choices.setter
+    def choices(self, _value: Any) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
+        pass
+
+
+@env.command("init")
+@click.argument("name")
+@click.option("--cloud", type=_Clouds(), required=True, help="The target that runs the env.")
+@click.option("--type", "env_type", type=click.Choice(["development", "production", "ephemeral", "test"]),
+              default="development", show_default=True)
+@click.option("--app", default=None, help="The one app this env holds [default: the app's folder name].")
+@pass_state
+def env_init(state: State, name: str, cloud: str, env_type: str, app: str | None) -> None:
+    """Write stacks/Pulumi.NAME.yaml for a new environment (never overwrites one).
+
+        orchestrator env init dev --cloud local --app my-app
+    """
+    from orchestrator import pipeline
+
+    path = pipeline.init_env(state.ctx, name, cloud, env_type, app)
+    state.ui.success(f"wrote {path}; deploy with: orchestrator deploy --env {name} --meta <meta.pb> --yes")
 
 
 @cli.command()
@@ -269,7 +319,7 @@ def deploy(
 def preview(state: State, env_name: str, meta: Path, fmt: str) -> None:
     """Show what `deploy` would change in ENV, against its last deployment; changes nothing.
 
-        orchestrator preview --env local --meta .encore/meta
+        orchestrator preview --env local --meta .encore/meta --format json
     """
     from orchestrator import pipeline
 
@@ -285,7 +335,10 @@ def preview(state: State, env_name: str, meta: Path, fmt: str) -> None:
 @json_option
 @pass_state
 def destroy(state: State, env_name: str, yes: bool, lock_timeout: float, force_unlock: bool, as_json: bool) -> None:
-    """Remove every resource of ENV (data included)."""
+    """Remove every resource of ENV (data included).
+
+        orchestrator destroy --env local --yes
+    """
     from orchestrator import pipeline
 
     try:
@@ -301,7 +354,10 @@ def destroy(state: State, env_name: str, yes: bool, lock_timeout: float, force_u
 @lock_options
 @pass_state
 def refresh(state: State, env_name: str, lock_timeout: float, force_unlock: bool) -> None:
-    """Reconcile ENV's recorded state with what exists."""
+    """Reconcile ENV's recorded state with what exists.
+
+        orchestrator refresh --env aws-prod
+    """
     from orchestrator import pipeline
 
     _exit(pipeline.refresh(state.ctx, env_name, lock_timeout=lock_timeout, force_unlock=force_unlock))
@@ -312,7 +368,10 @@ def refresh(state: State, env_name: str, lock_timeout: float, force_unlock: bool
 @json_option
 @pass_state
 def status(state: State, env_name: str, as_json: bool) -> None:
-    """Show what is deployed in ENV (its last deployment record) and whether its servers run."""
+    """Show what is deployed in ENV (its last deployment record) and whether its servers run.
+
+        orchestrator status --env local --json
+    """
     from orchestrator import pipeline
 
     result = pipeline.status(state.ctx, env_name)
@@ -325,7 +384,10 @@ def status(state: State, env_name: str, as_json: bool) -> None:
 @lock_timeout_option
 @pass_state
 def stop(state: State, env_name: str, lock_timeout: float) -> None:
-    """Stop ENV's local servers, keeping their data."""
+    """Stop ENV's local servers, keeping their data.
+
+        orchestrator stop --env local
+    """
     from orchestrator import pipeline
 
     _exit(pipeline.stop(state.ctx, env_name, lock_timeout=lock_timeout))
@@ -333,12 +395,19 @@ def stop(state: State, env_name: str, lock_timeout: float) -> None:
 
 @cli.command()
 @env_option
+@json_option
 @pass_state
-def verify(state: State, env_name: str) -> None:
-    """Prove every resource of ENV works, reading only the written runtime config."""
+def verify(state: State, env_name: str, as_json: bool) -> None:
+    """Prove every resource of ENV works, reading only the written runtime config (exit 1 if one fails).
+
+        orchestrator verify --env local --json
+    """
     from orchestrator import pipeline
 
-    _exit(pipeline.verify(state.ctx, env_name))
+    result = pipeline.verify(state.ctx, env_name)
+    if as_json:
+        state.ui.document(result)
+    _exit(1 if result["summary"]["failed"] else 0)
 
 
 @cli.command("env-vars")
@@ -346,7 +415,10 @@ def verify(state: State, env_name: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["sh", "dotenv", "json"]), default="sh", show_default=True)
 @pass_state
 def env_vars(state: State, env_name: str, fmt: str) -> None:
-    """Print the environment variables an app process needs to run against ENV."""
+    """Print the environment variables an app process needs to run against ENV.
+
+        eval "$(orchestrator env-vars --env local)"
+    """
     from orchestrator import pipeline
     from orchestrator.report.text import format_env_vars
 
@@ -359,7 +431,10 @@ def env_vars(state: State, env_name: str, fmt: str) -> None:
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 @pass_state
 def run(state: State, env_name: str, command: tuple[str, ...]) -> None:
-    """Run COMMAND with ENV's environment variables: orchestrator run --env local -- node app.js"""
+    """Run COMMAND with ENV's environment variables.
+
+        orchestrator run --env local -- node app.js
+    """
     import shutil
 
     from orchestrator import pipeline
@@ -374,7 +449,10 @@ def run(state: State, env_name: str, command: tuple[str, ...]) -> None:
 
 @cli.group()
 def secret() -> None:
-    """Manage app secret values (read from stdin or a prompt, never from arguments)."""
+    """Manage app secret values (read from stdin or a prompt, never from arguments).
+
+        orchestrator secret list --env local --meta .encore/meta
+    """
 
 
 @secret.command("set")
@@ -401,6 +479,45 @@ def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> Non
     _exit(pipeline.set_secret(state.ctx, env_name, name, value, meta))
 
 
+@secret.command("list")
+@env_option
+@meta_option_for(required=False, help_text="App metadata (the declared secrets) [default: the env's last deployment].")
+@json_option
+@pass_state
+def secret_list(state: State, env_name: str, meta: Path | None, as_json: bool) -> None:
+    """List the app's declared secrets for ENV: where each is stored and whether it is set (never values).
+
+        orchestrator secret list --env local --meta .encore/meta --json
+    """
+    from orchestrator import pipeline
+
+    result = pipeline.list_secrets(state.ctx, env_name, meta)
+    if as_json:
+        state.ui.document(result)
+        return
+    state.ui.table(
+        f"secrets of {result['env']} (declared in {result['declared_in']})",
+        ["name", "set", "where"],
+        [[r["name"], {True: "set", False: "MISSING", None: "unknown"}[r["set"]], r["where"]]
+         for r in result["secrets"]],
+    )
+
+
+@secret.command("rm")
+@env_option
+@click.argument("name")
+@lock_timeout_option
+@pass_state
+def secret_rm(state: State, env_name: str, name: str, lock_timeout: float) -> None:
+    """Remove secret NAME's value from ENV (local target; clouds: exit 7, not supported yet).
+
+        orchestrator secret rm --env local StripeKey
+    """
+    from orchestrator import pipeline
+
+    _exit(pipeline.remove_secret(state.ctx, env_name, name, lock_timeout=lock_timeout))
+
+
 @cli.command()
 @env_option
 @meta_option
@@ -413,7 +530,10 @@ def secret_set(state: State, env_name: str, name: str, meta: Path | None) -> Non
 )
 @pass_state
 def graph(state: State, env_name: str, meta: Path, output: Path | None, app_root: Path | None) -> None:
-    """Render ENV's Pulumi program under mocks (no CLI, no credentials) and dump every resource."""
+    """Render ENV's Pulumi program under mocks (no CLI, no credentials) and dump every resource.
+
+        orchestrator graph --env aws-prod --meta .encore/meta --output graph.json
+    """
     from orchestrator.engine import graph as graphing
 
     env_ = state.env(env_name)
@@ -482,7 +602,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         _fail(exc.format_message().replace("\n", " "), 2)
-    except SystemExit:
+    except SystemExit as exc:
+        if exc.code == 1 and type(sys.stdout).__name__.lstrip("_") == "PacifyFlushWrapper":
+            _reader_went_away()  # click turned EPIPE on stdout into exit 1; a reader that left is not a failure
         raise
     except BaseException as exc:
         from orchestrator.core.errors import OrchestratorError

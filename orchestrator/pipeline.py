@@ -96,8 +96,9 @@ def app_diff(last: DeploymentRecord | None, the_plan: Plan) -> AppDiff:
 def check_same_app(last: DeploymentRecord | None, the_plan: Plan) -> None:
     if last is not None and last.app != the_plan.app:
         raise BadInput(
-            f"env {the_plan.env.name} holds app {last.app!r}, not {the_plan.app!r}; an env holds one app: make a "
-            f"stack file for the new app's env (stacks/Pulumi.<env>.yaml) or set orchestrator:app",
+            f"env {the_plan.env.name} holds app {last.app!r}, not {the_plan.app!r}; an env holds one app: make an "
+            f"env for this one (orchestrator env init NEW-ENV --cloud {the_plan.env.cloud} --app {the_plan.app}) "
+            f"or, if it is the same app under a new name, set orchestrator:app: {last.app} in the stack file",
             where=the_plan.env.path or f"env {the_plan.env.name}",
         )
 
@@ -262,12 +263,85 @@ def env_vars(ctx: Context, env_name: str) -> dict[str, str]:
     return operations(env).env_vars(env, ctx.options(), last)
 
 
-def verify(ctx: Context, env_name: str) -> int:
+def verify(ctx: Context, env_name: str) -> dict[str, Any]:
+    """Every check's row and a summary (docs/json-output.md); the table goes to people."""
     from orchestrator import verify as verifying
 
     env = ctx.env(env_name)
     overlay: Mapping[str, str] = env_vars(ctx, env_name) if registry.get(env.cloud).engine == "direct" else {}
-    return verifying.run(env, overlay, ctx.ui)
+    return verifying.report(env, overlay, ctx.ui)
+
+
+def list_envs(ctx: Context) -> list[dict[str, Any]]:
+    """Every stack file; one that does not load is listed with its error instead of stopping the list."""
+    from orchestrator.core import envs
+    from orchestrator.core.errors import OrchestratorError
+
+    rows: list[dict[str, Any]] = []
+    for name in envs.list_envs(ctx.stacks_dir):
+        try:
+            e = ctx.env(name)
+        except OrchestratorError as exc:
+            rows.append({"name": name, "cloud": None, "type": None, "region": None, "base": None, "app": None,
+                         "error": str(exc)})
+            continue
+        rows.append({"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region,
+                     "base": e.base, "app": e.app, "error": None})
+    return rows
+
+
+def clouds() -> tuple[str, ...]:
+    """The targets an env can name (`env init --cloud`)."""
+    return registry.names()
+
+
+def init_env(ctx: Context, name: str, cloud: str, env_type: str, app: str | None) -> Path:
+    """Write stacks/Pulumi.NAME.yaml from the template; refuses to overwrite; it must load like any stack file."""
+    from orchestrator import envinit
+    from orchestrator.core import envs
+    from orchestrator.core.envs import EnvType
+
+    path = envs.stack_path(ctx.stacks_dir, name)
+    envs.check_name(name, str(path))
+    if cloud not in registry.names():
+        raise BadInput(f"unknown cloud {cloud!r} (known: {', '.join(registry.names())})", where="--cloud")
+    if app is not None:
+        from orchestrator.core import appmeta
+
+        if appmeta.shape_app_name(app) != app:
+            raise BadInput(f"app name {app!r} must be lowercase letters, digits and '-', starting with a letter",
+                           where="--app")
+    text = envinit.render(name, cloud, EnvType(env_type), app)
+    stacks.parse(text, name=name, where=str(path))
+    try:
+        ctx.stacks_dir.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        raise BadInput("already exists; not overwritten (edit it, or pick another name)", where=str(path)) from None
+    except OSError as exc:
+        raise BadInput(f"cannot write: {exc.strerror or exc}", where=str(path)) from None
+    return path
+
+
+def list_secrets(ctx: Context, env_name: str, meta: Path | None) -> dict[str, Any]:
+    """The app's declared secrets for ENV: where each is stored and whether it is set; never a value."""
+    env = ctx.env(env_name)
+    source = read_source(meta) if meta is not None else None
+    known = declared_secrets(ctx, env, source)
+    if known is None:
+        raise BadInput(f"{env.name} was never deployed: pass --meta to say which secrets the app declares",
+                       where=f"env {env.name}")
+    declared, where = known
+    rows = operations(env).secret_status(env, declared, ctx.options())
+    return {"env": env.name, "declared_in": where, "secrets": rows}
+
+
+def remove_secret(ctx: Context, env_name: str, name: str, *, lock_timeout: float = 0.0) -> int:
+    env = ctx.env(env_name)
+    ops = operations(env)
+    with locked(ctx, ctx.store(), env, "secret rm", lock_timeout):
+        return ops.remove_secret(env, name, ctx.options(), ctx.ui)
 
 
 def declared_secrets(ctx: Context, env: Env, source: Source | None) -> tuple[dict[str, str], str] | None:

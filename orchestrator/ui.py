@@ -64,10 +64,10 @@ class UI:
 
             table = Table(title=title)
             for col in columns:
-                table.add_column(col)
+                table.add_column(col, overflow="fold")  # long names wrap inside their cell, never cut with "…"
             for row in rows:
                 table.add_row(*(str(c) for c in row))
-            self._console.print(table)
+            self._console.print(table, soft_wrap=False)
             return
         widths = [
             max([len(str(c)) for c in col] + [len(h)])

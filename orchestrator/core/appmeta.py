@@ -152,16 +152,32 @@ def load_value(value: str, *, where: str = "ENCORE_APP_META", name: str = DEFAUL
     return _load(_value_bytes(value), where=where, name=name)[0]
 
 
+BUILD_FOLDERS = frozenset({".encore", "encore", "build", "dist", "out", "target", "meta", ".build", "tmp"})
+"""Folders a build writes the metadata into: they name the tool, not the app."""
+
+
 def app_name_for(path: Path) -> str:
-    """The metadata's parent directory name shaped to `^[a-z][a-z0-9-]*$` (at most 41 characters)."""
+    """The default app name: the app root's folder name shaped to `^[a-z][a-z0-9-]*$` (at most 41 characters).
+
+    The app root is the metadata's folder, or the one above it when that folder is a build folder
+    (`.encore/meta`, `build/meta.pb`), so moving the file between those keeps the name. The metadata
+    itself carries no app id (`module_path` is `app` for every TypeScript app): set
+    `orchestrator:app` in the stack file to pin it.
+    """
     try:
-        parent = path.resolve().parent.name
+        folder = path.resolve().parent
     except (OSError, RuntimeError):
-        parent = path.parent.name
-    shaped = re.sub(r"[^a-z0-9]+", "-", parent.lower()).strip("-")
+        folder = path.parent
+    while folder.name.lower() in BUILD_FOLDERS and folder.parent != folder:
+        folder = folder.parent
+    return shape_app_name(folder.name) or DEFAULT_APP_NAME
+
+
+def shape_app_name(name: str) -> str:
+    shaped = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     if shaped and not shaped[0].isalpha():
         shaped = f"app-{shaped}"
-    return shaped[:41].rstrip("-") or DEFAULT_APP_NAME
+    return shaped[:41].rstrip("-")
 
 
 def _value_bytes(value: str) -> bytes:

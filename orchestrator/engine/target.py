@@ -17,6 +17,7 @@ from orchestrator.core.envs import Env, EnvType
 from orchestrator.core.errors import (
     BadInput,
     OrchestratorError,
+    Unsupported,
 )
 from orchestrator.engine.operations import check_pending, pending_message, pending_operations, run
 from orchestrator.engine.policy_gate import check_policy
@@ -168,6 +169,17 @@ def set_secret(env: Env, name: str, physical: str | None, value: str, opts: Opti
     delivery.set_secret(env, physical, value)
     ui.success(f"set secret {name} in {env.name} ({physical}); running services see it after a restart")
     return 0
+
+
+def secret_status(env: Env, declared: dict[str, str], opts: Options) -> list[dict[str, Any]]:
+    """Where each declared secret lives in the cloud; whether it holds a value is not asked (`set`: null)."""
+    return [{"name": name, "where": f"{env.cloud} secret {declared[name]}", "set": None} for name in sorted(declared)]
+
+
+def remove_secret(env: Env, name: str, opts: Options, ui: UI) -> int:
+    raise Unsupported(f"`secret rm` is not supported for {env.cloud} yet: the secret is a resource of the env's "
+                      "program; remove it from the app and deploy, or delete its value with the cloud's own tools",
+                      where=f"env {env.name}")
 
 
 def require_yes(env: Env, opts: Options, verb: str) -> None:

@@ -40,6 +40,11 @@ PERMISSION_DENIED = ("permission denied", "connect privilege", "pg_hba.conf", "n
 
 def run(env: Env, overlay: Mapping[str, str], ui: UI) -> int:
     """Verify from the process environment with `overlay` on top (what the env's target sets for a process)."""
+    return 1 if report(env, overlay, ui)["summary"]["failed"] else 0
+
+
+def report(env: Env, overlay: Mapping[str, str], ui: UI) -> dict[str, Any]:
+    """Run every check, show the table to people, and return the document (docs/json-output.md)."""
     with _environ(overlay):
         app = verify_config.load_meta(os.environ, None)
         config, source = verify_config.load(os.environ, go=app is not None and app.language is Language.GO)
@@ -47,11 +52,17 @@ def run(env: Env, overlay: Mapping[str, str], ui: UI) -> int:
         rows = [_run(check) for check in checks(config, app, os.environ)]
     ui.table(f"verify {env.name}", COLUMNS, rows)
     failed = sum(row[2] == FAILED for row in rows)
+    skipped = sum(row[2] == SKIPPED for row in rows)
     if failed:
         ui.error(f"{failed} of {len(rows)} checks failed")
-        return 1
-    ui.success(f"all {len(rows)} checks passed")
-    return 0
+    else:
+        ui.success(f"all {len(rows)} checks passed")
+    return {
+        "env": env.name,
+        "source": str(source),
+        "rows": [dict(zip(COLUMNS, row, strict=True)) for row in rows],
+        "summary": {"total": len(rows), "ok": len(rows) - failed - skipped, "skipped": skipped, "failed": failed},
+    }
 
 
 @contextlib.contextmanager

@@ -93,3 +93,13 @@ def check(plan: Plan, values: dict[str, str]) -> None:
             + (" or in orchestrator:local.secretsFile" if not settings_of(plan.env).secrets_file else ""),
             where=f"env {plan.env.name}",
         )
+
+
+def remove(directory: Path, name: str) -> bool:
+    """Remove `name` from the stored secrets; False when it was not there."""
+    values = stored(directory)
+    if name not in values:
+        return False
+    del values[name]
+    write_atomic(directory / SECRETS_FILE, (json.dumps(values, indent=2, sort_keys=True) + "\n").encode(), mode=0o600)
+    return True

@@ -534,3 +534,33 @@ def set_secret(env: Env, name: str, physical: str | None, value: str, opts: Opti
     secret.store(ensure_dir(state_dir(opts.state_root, env.name)), name, value)
     ui.success(f"secret {name} set for env {env.name} (applied on the next deploy)")
     return 0
+
+
+def secret_status(env: Env, declared: dict[str, str], opts: Options) -> list[dict[str, Any]]:
+    """Where each declared secret's value lives on this machine and whether it is set (never the value)."""
+    directory = state_dir(opts.state_root, env.name)
+    saved = secret.stored(directory)
+    env_file = secret.env_file_path(env)
+    from_file = secret.parse_env_file(env_file) if env_file is not None and env_file.exists() else {}
+    rows = []
+    for name in sorted(declared):
+        if name in saved:
+            where = str(directory / secret.SECRETS_FILE)
+        elif name in from_file:
+            where = str(env_file)
+        else:
+            where = str(directory / secret.SECRETS_FILE)
+        rows.append({"name": name, "where": where, "set": name in saved or name in from_file})
+    return rows
+
+
+def remove_secret(env: Env, name: str, opts: Options, ui: UI) -> int:
+    directory = state_dir(opts.state_root, env.name)
+    if not secret.remove(directory, name):
+        env_file = secret.env_file_path(env)
+        if env_file is not None and env_file.exists() and name in secret.parse_env_file(env_file):
+            raise BadInput(f"secret {name} is set in the env's secrets file, not by `secret set`; edit that file",
+                           where=str(env_file))
+        raise BadInput(f"secret {name} is not set for env {env.name}", where=str(directory / secret.SECRETS_FILE))
+    ui.success(f"secret {name} removed from env {env.name} (the next deploy needs it set again)")
+    return 0

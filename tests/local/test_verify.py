@@ -150,3 +150,19 @@ def test_local_services_sign_their_calls(project: Project, meta: Path) -> None:
     assert len(key.data.embedded) >= 32
     again = project.deploy(ENV, meta, "--allow-destroy")
     assert "no changes" in again.stderr
+
+
+def test_verify_and_deploy_json_follow_their_schemas(project: Project, meta: Path) -> None:
+    import json
+
+    from tests.cli.test_json_output import validate
+
+    result = project.cli("verify", "--env", ENV, "--json")
+    assert result.code == 0, result
+    doc = json.loads(result.stdout)
+    validate(doc, "verify")
+    assert doc["summary"]["failed"] == 0 and doc["summary"]["total"] == len(doc["rows"]) > 0
+    again = project.deploy(ENV, meta, "--json")
+    doc = json.loads(again.stdout)
+    validate(doc, "deploy")
+    assert doc["changed"] is False

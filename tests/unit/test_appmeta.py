@@ -316,6 +316,15 @@ def test_app_name_from_folder(folder: str, expected: str, tmp_path: Path, fixtur
     assert appmeta.load(path, name="given").name == "given"
 
 
+@pytest.mark.parametrize("inside", [".encore/meta", "build/meta.pb", "meta.pb", "dist/out/meta.pb", ".Encore/meta"])
+def test_app_name_is_the_app_root_not_the_build_folder(inside: str, tmp_path: Path, fixtures_dir: Path) -> None:
+    """Moving the metadata between the app root and its build folders keeps the app (and every name) stable."""
+    path = tmp_path / "uptime" / inside
+    path.parent.mkdir(parents=True)
+    path.write_bytes((fixtures_dir / "ts-uptime" / "meta.pb").read_bytes())
+    assert appmeta.load(path).name == "uptime"
+
+
 def test_bad_explicit_app_name(fixtures_dir: Path) -> None:
     rejects_name = (fixtures_dir / "ts-uptime" / "meta.pb").read_bytes()
     with pytest.raises(BadInput, match='app name "Bad_Name"'):

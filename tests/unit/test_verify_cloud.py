@@ -55,16 +55,16 @@ def context(ui: UI) -> pipeline.Context:
 def test_cloud_verify_runs_on_the_process_environment_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[Env, dict[str, str]]] = []
 
-    def run(env: Env, overlay: Mapping[str, str], ui: Any) -> int:
+    def report(env: Env, overlay: Mapping[str, str], ui: Any) -> dict[str, Any]:
         seen.append((env, dict(overlay)))
-        return 0
+        return {"summary": {"failed": 0}}
 
     def no_env_vars(*a: Any, **kw: Any) -> Any:
         raise AssertionError("cloud verify must not read the env's record (it runs inside the cloud's network)")
 
-    monkeypatch.setattr(verifying, "run", run)
+    monkeypatch.setattr(verifying, "report", report)
     monkeypatch.setattr(pipeline, "env_vars", no_env_vars)
-    assert pipeline.verify(context(UI()), "prod") == 0
+    assert pipeline.verify(context(UI()), "prod")["summary"]["failed"] == 0
     assert [(env.name, env.cloud, overlay) for env, overlay in seen] == [("prod", "aws", {})]
     assert not Path("state").exists()
 
@@ -75,11 +75,11 @@ def test_cloud_verify_resolves_secrets_from_the_environment(monkeypatch: pytest.
     monkeypatch.setenv("ENCORE_RUNTIME_CONFIG", _config("STRIPE_KEY"))
     monkeypatch.setenv("STRIPE_KEY", "sk-canary-1234")
     ui = UI()
-    assert pipeline.verify(context(ui), "prod") == 0
+    assert pipeline.verify(context(ui), "prod")["summary"]["failed"] == 0
     assert any("secret:StripeKey" in line and "ok" in line for line in ui.lines), ui.lines
     assert not any("sk-canary-1234" in line for line in ui.lines)
 
     monkeypatch.delenv("STRIPE_KEY")
     ui = UI()
-    assert pipeline.verify(context(ui), "prod") == 1
+    assert pipeline.verify(context(ui), "prod")["summary"]["failed"] == 1
     assert any("secret:StripeKey" in line and "FAILED" in line for line in ui.lines), ui.lines
