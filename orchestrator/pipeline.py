@@ -237,7 +237,7 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
                        "changed", where=f"env {env.name}")
     ops = operations(env)
     opts = ctx.options(meta=source.meta, app_root=source.app_root, yes=yes, allow_destroy=allow_destroy,
-                       lock_timeout=lock_timeout, force_unlock=force_unlock)
+                       lock_timeout=lock_timeout, force_unlock=force_unlock, deploy_id=new_deploy_id())
     checked = ops.check(the_plan, opts, ctx.ui)
     store = ctx.store()
     with locked(ctx, store, env, "deploy", lock_timeout, force_unlock):
@@ -264,6 +264,13 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
         store.write(record)
     return {"env": env.name, "app": the_plan.app, "changed": True, "app_diff": diff_document(changes),
             "env_vars": dict(record.env_vars), "files": dict(record.files), "deployed_at": record.deployed_at}
+
+
+def new_deploy_id() -> str:
+    """Unique per run; not part of the plan, which stays the same for the same metadata and stack."""
+    import uuid
+
+    return f"deploy_{uuid.uuid4().hex}"
 
 
 class Cancelled(Exception):

@@ -37,6 +37,8 @@ class Options:
     lock_timeout: float = 0.0
     force_unlock: bool = False
     debug: bool = False
+    deploy_id: str = ""
+    """One per `deploy`, written into every process's runtime config."""
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,6 @@ def build(
     provisioned: Provisioned,
     *,
     hosted_services: Sequence[str] | None = None,
-    deploy_id: str = "",
     deployed_at: datetime | None = None,
 ) -> runtime_pb2.RuntimeConfig:
     """The RuntimeConfig for a process hosting `hosted_services` (default: all) and every gateway."""
@@ -79,7 +78,8 @@ def build(
     for secret in s.secrets:
         resources.app_secrets.add(rid=rids("secret", secret.encore_name), encore_name=secret.encore_name,
                                   data=_secret(secret.ref, provider_rid))
-    _deployment_pb(s, cfg.deployment, [g.rid for g in resources.gateways], deploy_id, deployed_at)
+    _deployment_pb(s, cfg.deployment, [g.rid for g in resources.gateways], provisioned.deploy_id or "",
+                   deployed_at)
     return cfg
 
 

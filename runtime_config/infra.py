@@ -158,6 +158,8 @@ class Provisioned(_Record):
     service_discovery: dict[str, str] = {}
     service_auth_keys: tuple[AuthKey, ...] = ()
     runtime_config_url: str | None = None
+    deploy_id: str | None = None
+    """The deploy that wrote the config (pipeline.deploy makes one per run); every process of it reads the same."""
 
     @model_validator(mode="after")
     def _no_plaintext_outside_local(self) -> Provisioned:

@@ -218,7 +218,8 @@ def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI,
 
     env = plan.env
     out_dir = record_dir(env, opts)
-    delivered = registry.get(env.cloud).part("delivery").deliver(plan, provisioned_from(outputs, env), outputs, out_dir)
+    provisioned = provisioned_from(outputs, env).model_copy(update={"deploy_id": opts.deploy_id or None})
+    delivered = registry.get(env.cloud).part("delivery").deliver(plan, provisioned, outputs, out_dir)
     for note in delivered.notes:
         ui.info(note)
     return Applied(provisioned=delivered.provisioned, env_vars=delivered.env_vars, secret_env=delivered.secret_env,

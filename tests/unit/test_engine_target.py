@@ -599,6 +599,26 @@ def test_a_go_app_gets_the_infra_config_and_no_upload(api: Api, app: SimpleNames
     assert record is not None and record.language is Language.GO
     assert record.files["infra_config"] == str(path)
     assert "runtime_config_url" not in record.provisioned or not record.provisioned["runtime_config_url"]
+    assert record.env_vars["ENCORE_DEPLOY_ID"] == record.provisioned["deploy_id"]
+
+
+def test_each_deploy_has_its_own_deploy_id_in_the_config_and_not_in_the_plan(api: Api, uploads: list[Any]) -> None:
+    """The Rust core reads Deployment.deploy_id (runtimes/core/src/lib.rs) for healthz, traces and the caller."""
+    from runtime_config.schema import runtime_pb2
+
+    env = make_env()
+    api.stack.outputs = outputs_for(make_plan(env))
+    ids, plans = [], []
+    for _ in range(2):
+        deploy(UI())
+        record = store().read("dev")
+        assert record is not None
+        config = runtime_pb2.RuntimeConfig.FromString(Path(record.files["runtime_config"]).read_bytes())
+        assert config.deployment.deploy_id == record.provisioned["deploy_id"]
+        ids.append(config.deployment.deploy_id)
+        plans.append(record.plan)
+    assert ids[0] != ids[1] and all(ids)
+    assert plans[0] == plans[1] and ids[0] not in json.dumps(plans[0])
 
 
 def test_without_the_bucket_output_the_deploy_says_what_is_missing(api: Api, uploads: list[Any]) -> None:
