@@ -228,3 +228,10 @@ def _deployment_pb(s: Scope, deployment: runtime_pb2.Deployment, gateway_rids: l
         deployment.service_discovery.services[name].auth_methods.append(auth)
     deployment.graceful_shutdown.total.seconds = GRACEFUL_SHUTDOWN_SECONDS
     deployment.metrics.extend(runtime_pb2.Metric(encore_name=name, services=users) for name, users in s.metrics)
+    if s.metrics_provider is not None:
+        # The one provider the core supports on AWS (runtimes/core/src/metrics/exporter/aws.rs: PutMetricData into
+        # the namespace); collection_interval left unset is 60 s.
+        deployment.observability.metrics.add(
+            rid=rid(s.plan.env.name, "metrics", s.metrics_provider.provider),
+            aws=runtime_pb2.MetricsProvider.AWSCloudWatch(namespace=s.metrics_provider.namespace),
+        )
