@@ -45,6 +45,11 @@ SECRETS_VAR = "ORCHESTRATOR_INJECT_SECRETS"
 def check(plan: Plan, opts: Options, ui: UI) -> list[dict[str, Any]]:
     """Before the question: the CLI, the secrets provider and the security baseline. Returns the graph rendered
     for the policy gate, which the deployment record keeps."""
+    from providers import registry
+
+    check_deploy = getattr(registry.get(plan.env.cloud).part("settings"), "check_deploy", None)
+    if check_deploy is not None:
+        check_deploy(plan)
     workspace_options(plan.env, opts)
     return check_policy(plan, opts, ui)
 

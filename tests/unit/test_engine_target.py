@@ -51,7 +51,8 @@ PREVIEW_LINE = ("info", "~ pulumi preview: 3 to create, 1 unchanged")
 
 
 def stack_yaml(env_type: str) -> str:
-    return f"config:\n  orchestrator:cloud: aws\n  orchestrator:envType: {env_type}\n  aws:region: eu-west-1\n"
+    return (f"config:\n  orchestrator:cloud: aws\n  orchestrator:envType: {env_type}\n  aws:region: eu-west-1\n"
+            "  orchestrator:aws:\n    gatewayBaseUrl: https://api.example.com\n")
 
 
 def make_env(env_type: str = "development", name: str = "dev", extra: str = "") -> envs.Env:
@@ -321,6 +322,17 @@ def test_non_interactive_without_yes_is_exit_2_and_touches_nothing(verb: str, un
     assert info.value.exit_code == ExitCode.BAD_INPUT == 2
     assert "--yes" in str(info.value)
     assert ui.asked() == []
+    assert not Path("state").exists()
+
+
+def test_a_gateway_without_its_base_url_is_exit_2_naming_the_stack_key_and_touches_nothing(untouchable: None) -> None:
+    """stacks/Pulumi.aws-preview.yaml sets no URL; the runtime config would tell the app its API lives at ""."""
+    Path("stacks").mkdir()
+    Path("stacks/Pulumi.dev.yaml").write_text(stack_yaml("ephemeral").split("  orchestrator:aws:")[0])
+    with pytest.raises(BadInput) as info:
+        deploy(UI())
+    assert info.value.exit_code == 2
+    assert "orchestrator:aws.gatewayBaseUrl" in str(info.value)
     assert not Path("state").exists()
 
 
