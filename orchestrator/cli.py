@@ -143,8 +143,15 @@ def plan(state: State, env_name: str, meta: Path, fmt: str) -> None:
 @click.option(
     "--provisioned",
     type=click.Path(path_type=Path, dir_okay=False, exists=False),
-    required=True,
-    help="A Provisioned record (JSON) as a target wrote it.",
+    default=None,
+    help="A Provisioned record (JSON) as a target wrote it [default: the env's last deployment record, whose "
+    "secret values show as [secret]].",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Cloud envs: render the env's program under mocks, before any deploy. Every id, host, ARN and URL is then "
+    "a placeholder (AWS account 123456789012), not what a deploy will create.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["pb", "env", "infra-json", "json"]), default="pb", show_default=True
@@ -153,18 +160,17 @@ def plan(state: State, env_name: str, meta: Path, fmt: str) -> None:
 @click.option("--hosted-service", "hosted", multiple=True, help="Only these services run in the process (repeatable).")
 @pass_state
 def runtime_config_cmd(
-    state: State, env_name: str, meta: Path, provisioned: Path, fmt: str, output: Path | None, hosted: tuple[str, ...]
+    state: State, env_name: str, meta: Path, provisioned: Path | None, offline: bool, fmt: str, output: Path | None,
+    hosted: tuple[str, ...],
 ) -> None:
     """Write the runtime config the native core reads, from a plan and a Provisioned record."""
     from orchestrator import pipeline
-    from orchestrator.runtime_config_cli import render
 
-    the_plan = pipeline.plan(state.ctx, env_name, meta)
-    data = render(the_plan, provisioned, fmt, hosted_services=hosted or None)
     if output is None and fmt == "pb" and sys.stdout.isatty():
         from orchestrator.core.errors import BadInput
 
         raise BadInput("refusing to write binary protobuf to a terminal; use --output FILE", where="--format pb")
+    data = pipeline.runtime_config(state.ctx, env_name, meta, provisioned, offline, fmt, hosted or None)
     _emit(state, data, output, mode=0o600)
 
 

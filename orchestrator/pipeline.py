@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from orchestrator.source import Source
     from orchestrator.state import Store
     from orchestrator.ui import UI
+    from runtime_config.infra import Provisioned
 
 STORE_VAR = "ORCHESTRATOR_STATE_STORE"
 
@@ -149,6 +150,60 @@ def plan(ctx: Context, env_name: str, meta: Path) -> Plan:
     return make_plan(source, env)
 
 
+def runtime_config(ctx: Context, env_name: str, meta: Path, provisioned: Path | None, offline: bool, fmt: str,
+                   hosted: Sequence[str] | None) -> bytes:
+    """ENV's runtime config in `fmt`, from a Provisioned file, else (`offline`) the program under mocks, else the
+    env's last deployment record."""
+    from orchestrator import runtime_config_cli
+
+    the_plan = plan(ctx, env_name, meta)
+    env = the_plan.env
+    if provisioned is not None:
+        if offline:
+            raise BadInput("--offline renders without a Provisioned record; drop one of them", where="--offline")
+        found, where = runtime_config_cli.load_provisioned(provisioned), str(provisioned)
+    elif offline:
+        found, where = offline_provisioned(ctx, the_plan), f"env {env.name} under mocks"
+    else:
+        found, where = recorded_provisioned(ctx, the_plan), f"the last deployment of {env.name}"
+    return runtime_config_cli.render(the_plan, found, fmt, hosted_services=hosted, where=where)
+
+
+def offline_provisioned(ctx: Context, the_plan: Plan) -> Provisioned:
+    """The `provisioned` stack output of the env's program under the cloud's mocks: ids, hosts, ARNs and URLs are
+    the mocks' placeholders."""
+    from orchestrator.engine import graph
+    from runtime_config.infra import Provisioned
+
+    env = the_plan.env
+    if registry.get(env.cloud).engine != "pulumi":
+        raise BadInput(f"--offline renders a Pulumi program and the {env.cloud} target has none; deploy first or "
+                       "pass --provisioned FILE", where=f"env {env.name}")
+    rendered = graph.render_full(the_plan)
+    for warning in rendered.warnings:
+        ctx.ui.warn(warning)
+    ctx.ui.warn(f"env {env.name} rendered offline: every id, host, ARN and URL is a placeholder from the mocks "
+                "(account 123456789012 on AWS), not a deployment's")
+    return Provisioned.model_validate(rendered.outputs["provisioned"])
+
+
+def recorded_provisioned(ctx: Context, the_plan: Plan) -> Provisioned:
+    from runtime_config.infra import REDACTED, Provisioned
+
+    env = the_plan.env
+    last = ctx.store().read(env.name)
+    if last is None:
+        raise BadInput(f"{env.name} has no deployment record; deploy it, or pass --provisioned FILE or --offline",
+                       where=f"env {env.name}")
+    check_same_app(last, the_plan)
+    found = Provisioned.model_validate(last.provisioned)
+    if any(ref.value == REDACTED for _, ref in found.secret_refs()):
+        written = ", ".join(last.files.values()) or "the target's state directory"
+        ctx.ui.warn(f"secret values show as {REDACTED} (records keep none); the config {env.name}'s processes read "
+                    f"is {written}")
+    return found
+
+
 def preview(ctx: Context, env_name: str, meta: Path) -> dict[str, Any]:
     """The app-level diff against the last record, then what the target itself would change."""
     from orchestrator.report import diff_text
@@ -183,7 +238,7 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
                        "changed", where=f"env {env.name}")
     ops = operations(env)
     opts = ctx.options(meta=source.meta, app_root=source.app_root, yes=yes, allow_destroy=allow_destroy,
-                       lock_timeout=lock_timeout, force_unlock=force_unlock)
+                       lock_timeout=lock_timeout, force_unlock=force_unlock, deploy_id=new_deploy_id())
     checked = ops.check(the_plan, opts, ctx.ui)
     store = ctx.store()
     with locked(ctx, store, env, "deploy", lock_timeout, force_unlock):
@@ -210,6 +265,13 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
         store.write(record)
     return {"env": env.name, "app": the_plan.app, "changed": True, "app_diff": diff_document(changes),
             "env_vars": dict(record.env_vars), "files": dict(record.files), "deployed_at": record.deployed_at}
+
+
+def new_deploy_id() -> str:
+    """Unique per run; not part of the plan, which stays the same for the same metadata and stack."""
+    import uuid
+
+    return f"deploy_{uuid.uuid4().hex}"
 
 
 class Cancelled(Exception):

@@ -1,4 +1,5 @@
-"""`orchestrator runtime-config`: a Provisioned record file + a plan -> one of the config formats."""
+"""`orchestrator runtime-config`: a plan + a Provisioned (a file, the last record, or the program under mocks) -> one of
+the config formats."""
 
 from __future__ import annotations
 
@@ -29,16 +30,17 @@ def load_provisioned(path: Path) -> Provisioned:
         raise BadInput(f"{loc}: {err['msg']}", where=str(path)) from None
 
 
-def render(plan: Plan, provisioned_path: Path, fmt: str, *, hosted_services: Sequence[str] | None) -> bytes:
+def render(plan: Plan, provisioned: Provisioned, fmt: str, *, hosted_services: Sequence[str] | None,
+           where: str) -> bytes:
+    """`where` names the Provisioned's origin in errors."""
     from runtime_config.build import build
     from runtime_config.encode import to_env_value
     from runtime_config.infra_json import build_infra_json
 
-    provisioned = load_provisioned(provisioned_path)
     if provisioned.cloud != plan.env.cloud or provisioned.env != plan.env.name:
         raise BadInput(
             f"record is for {provisioned.cloud}/{provisioned.env}, not {plan.env.cloud}/{plan.env.name}",
-            where=str(provisioned_path),
+            where=where,
         )
     if fmt == "infra-json":
         doc = build_infra_json(plan, provisioned, hosted_services=hosted_services)

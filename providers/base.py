@@ -37,6 +37,8 @@ class Options:
     lock_timeout: float = 0.0
     force_unlock: bool = False
     debug: bool = False
+    deploy_id: str = ""
+    """One per `deploy`, written into every process's runtime config."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ ROLES = ("server", "topic", "queue", "bucket", "cache", "secret", "cron", "ident
 """The roles a target names physical things for; every target's `naming` maps each of them."""
 
 PARTS: Mapping[str, str] = {
-    "settings": "the model of the stack's `orchestrator:<cloud>` block (`Settings`) and `region(provider_config)`",
+    "settings": "the model of the stack's `orchestrator:<cloud>` block (`Settings`), `region(provider_config)` and "
+    "optionally `check_deploy(plan)`: what a deploy needs from the stack file, refused before anything is touched",
     "session": "`start(plan, app_root)`: env-wide resources; `.fragments()` and `.outputs()` after the handlers ran",
     "mocks": "`new_resource(token, inputs, name, region)` and `call(token, args, region)`: mock outputs for the graph",
     "policy": "`RULES`: this cloud's security-baseline rules over the rendered graph",

@@ -47,7 +47,6 @@ def build(
     provisioned: Provisioned,
     *,
     hosted_services: Sequence[str] | None = None,
-    deploy_id: str = "",
     deployed_at: datetime | None = None,
 ) -> runtime_pb2.RuntimeConfig:
     """The RuntimeConfig for a process hosting `hosted_services` (default: all) and every gateway."""
@@ -79,7 +78,8 @@ def build(
     for secret in s.secrets:
         resources.app_secrets.add(rid=rids("secret", secret.encore_name), encore_name=secret.encore_name,
                                   data=_secret(secret.ref, provider_rid))
-    _deployment_pb(s, cfg.deployment, [g.rid for g in resources.gateways], deploy_id, deployed_at)
+    _deployment_pb(s, cfg.deployment, [g.rid for g in resources.gateways], provisioned.deploy_id or "",
+                   deployed_at)
     return cfg
 
 
@@ -228,3 +228,10 @@ def _deployment_pb(s: Scope, deployment: runtime_pb2.Deployment, gateway_rids: l
         deployment.service_discovery.services[name].auth_methods.append(auth)
     deployment.graceful_shutdown.total.seconds = GRACEFUL_SHUTDOWN_SECONDS
     deployment.metrics.extend(runtime_pb2.Metric(encore_name=name, services=users) for name, users in s.metrics)
+    if s.metrics_provider is not None:
+        # The one provider the core supports on AWS (runtimes/core/src/metrics/exporter/aws.rs: PutMetricData into
+        # the namespace); collection_interval left unset is 60 s.
+        deployment.observability.metrics.add(
+            rid=rid(s.plan.env.name, "metrics", s.metrics_provider.provider),
+            aws=runtime_pb2.MetricsProvider.AWSCloudWatch(namespace=s.metrics_provider.namespace),
+        )

@@ -144,6 +144,11 @@ class AuthKey(_Record):
     key: SecretRef
 
 
+class Metrics(_Record):
+    provider: Literal["aws_cloudwatch"]
+    namespace: str
+
+
 class Provisioned(_Record):
     cloud: Literal["local", "aws", "gcp", "azure"]
     env: str
@@ -158,6 +163,10 @@ class Provisioned(_Record):
     service_discovery: dict[str, str] = {}
     service_auth_keys: tuple[AuthKey, ...] = ()
     runtime_config_url: str | None = None
+    metrics: Metrics | None = None
+    """Where the runtime exports metrics; None exports none."""
+    deploy_id: str | None = None
+    """The deploy that wrote the config (pipeline.deploy makes one per run); every process of it reads the same."""
 
     @model_validator(mode="after")
     def _no_plaintext_outside_local(self) -> Provisioned:

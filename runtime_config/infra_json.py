@@ -72,6 +72,8 @@ def build_infra_json(
         doc["pubsub"] = [_pubsub(s, s.pubsub, go=go)]
     if s.object_storage is not None:
         doc["object_storage"] = [_object_storage(s.object_storage)]
+    if s.metrics_provider is not None:
+        doc["metrics"] = {"type": s.metrics_provider.provider, "namespace": s.metrics_provider.namespace}
     if s.secrets:
         doc["secrets"] = {x.encore_name: _env_string(x.ref, where=f"secret:{x.encore_name}") for x in s.secrets}
     return doc

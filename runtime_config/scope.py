@@ -28,6 +28,7 @@ from runtime_config.infra import (
     BucketRecord,
     CacheRecord,
     GatewayRecord,
+    Metrics,
     ObjectStorage,
     Provisioned,
     PubSub,
@@ -76,6 +77,7 @@ class Scope:
     secrets: tuple[AppSecret, ...]
     metrics: tuple[tuple[str, tuple[str, ...]], ...]
     """(metric name, hosted services that write it)."""
+    metrics_provider: Metrics | None
 
     @property
     def uses_secret_provider(self) -> bool:
@@ -123,6 +125,7 @@ def scope(plan: Plan, provisioned: Provisioned, hosted_services: Sequence[str] |
         object_storage=object_storage,
         secrets=secrets,
         metrics=_metrics(services[name] for name in hosted),
+        metrics_provider=provisioned.metrics,
     )
     _check_secret_refs(result)
     return result

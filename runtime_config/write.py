@@ -26,6 +26,9 @@ from runtime_config.infra_json import build_infra_json
 RUNTIME_CONFIG_FILE = "runtime-config.pb"
 INFRA_CONFIG_FILE = "infra.config.json"
 INFRA_CONFIG_VAR = "ENCORE_INFRA_CONFIG_PATH"
+DEPLOY_ID_VAR = "ENCORE_DEPLOY_ID"
+"""Go reads the deploy id only from here (the JSON infra config has no key for it): appconf.go passes it to
+config.ParseRuntime (runtimes/go/appruntime/exported/config/parse.go), which overrides the config's."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,10 @@ def write_outputs(
         doc = build_infra_json(plan, provisioned, hosted_services=hosted_services)
         data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
         path = out_dir / INFRA_CONFIG_FILE
-        written = Written(paths={"infra_config": path}, env={INFRA_CONFIG_VAR: str(path)})
+        env = {INFRA_CONFIG_VAR: str(path)}
+        if provisioned.deploy_id:
+            env[DEPLOY_ID_VAR] = provisioned.deploy_id
+        written = Written(paths={"infra_config": path}, env=env)
     else:
         data = build(plan, provisioned, hosted_services=hosted_services).SerializeToString(deterministic=True)
         path = out_dir / RUNTIME_CONFIG_FILE

@@ -46,6 +46,11 @@ SECRETS_VAR = "ORCHESTRATOR_INJECT_SECRETS"
 def check(plan: Plan, opts: Options, ui: UI) -> list[dict[str, Any]]:
     """Before the question: the CLI, the secrets provider and the security baseline. Returns the graph rendered
     for the policy gate, which the deployment record keeps."""
+    from providers import registry
+
+    check_deploy = getattr(registry.get(plan.env.cloud).part("settings"), "check_deploy", None)
+    if check_deploy is not None:
+        check_deploy(plan)
     workspace_options(plan.env, opts)
     return check_policy(plan, opts, ui)
 
@@ -230,7 +235,8 @@ def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI,
 
     env = plan.env
     out_dir = record_dir(env, opts)
-    delivered = registry.get(env.cloud).part("delivery").deliver(plan, provisioned_from(outputs, env), outputs, out_dir)
+    provisioned = provisioned_from(outputs, env).model_copy(update={"deploy_id": opts.deploy_id or None})
+    delivered = registry.get(env.cloud).part("delivery").deliver(plan, provisioned, outputs, out_dir)
     for note in delivered.notes:
         ui.info(note)
     return Applied(provisioned=delivered.provisioned, env_vars=delivered.env_vars, secret_env=delivered.secret_env,

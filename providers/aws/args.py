@@ -474,6 +474,18 @@ ACCESS: dict[tuple[Kind, str], tuple[str, ...]] = {
 """(kind of the granted resource, grant verb) -> the exact IAM actions (security-baseline §4.2)."""
 RUNTIME_CONFIG_ACTIONS = ("s3:GetObject",)
 SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
+METRICS_ACTION = "cloudwatch:PutMetricData"
+
+
+def metrics_namespace(app: str, env: str) -> str:
+    """The CloudWatch namespace of one app's env (namespaces starting with `AWS/` are reserved)."""
+    return f"Encore/{app}/{env}"
+
+
+def metrics_statement(namespace: str) -> dict[str, Any]:
+    """PutMetricData names no resource ARN; the `cloudwatch:namespace` condition key is what narrows it."""
+    return {"Effect": "Allow", "Action": [METRICS_ACTION], "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": namespace}}}
 """What a TypeScript service's runtime needs to read its own config object (ENCORE_RUNTIME_CONFIG_PATH=s3://…)."""
 
 
@@ -500,18 +512,17 @@ def assume_role_policy(principal: str) -> dict[str, Any]:
     }
 
 
-def policy_document(needs: Iterable[tuple[Iterable[str], str]]) -> dict[str, Any] | None:
-    """One statement per resource ARN with the union of its actions; None when nothing is needed."""
+def policy_document(needs: Iterable[tuple[Iterable[str], str]],
+                    statements: Iterable[dict[str, Any]] = ()) -> dict[str, Any] | None:
+    """One statement per resource ARN with the union of its actions, then `statements`; None when nothing is
+    needed."""
     by_resource: dict[str, set[str]] = {}
     for actions, arn in needs:
         acts = set(actions)
         if acts:
             by_resource.setdefault(arn, set()).update(acts)
-    if not by_resource:
+    listed = [{"Effect": "Allow", "Action": sorted(acts), "Resource": arn} for arn, acts in sorted(by_resource.items())]
+    listed += statements
+    if not listed:
         return None
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": sorted(acts), "Resource": arn} for arn, acts in sorted(by_resource.items())
-        ],
-    }
+    return {"Version": "2012-10-17", "Statement": listed}

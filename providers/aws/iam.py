@@ -19,7 +19,8 @@ from providers.base import Context
 
 
 class ServiceIdentity(Component):
-    def __init__(self, session: AwsSession, res: PlannedResource, needs: list[tuple[tuple[str, ...], Any]]) -> None:
+    def __init__(self, session: AwsSession, res: PlannedResource, needs: list[tuple[tuple[str, ...], Any]],
+                 statements: list[dict[str, Any]]) -> None:
         super().__init__("Service", res.key, session)
         principal = settings_of(session.plan.env).compute_principal
         self.role = aws.iam.Role(
@@ -30,7 +31,7 @@ class ServiceIdentity(Component):
             max_session_duration=3600,
             opts=self.child(),
         )
-        if needs:
+        if needs or statements:
             arns = pulumi.Output.all(*(arn for _, arn in needs))
             aws.iam.RolePolicy(
                 f"{res.key}/access",
@@ -38,7 +39,7 @@ class ServiceIdentity(Component):
                 role=self.role.id,
                 policy=arns.apply(
                     lambda resolved: json.dumps(
-                        args.policy_document(zip((acts for acts, _ in needs), resolved, strict=True))
+                        args.policy_document(zip((acts for acts, _ in needs), resolved, strict=True), statements)
                     )
                 ),
                 opts=self.child(),

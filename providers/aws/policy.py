@@ -80,6 +80,7 @@ WORKLOAD_ACTIONS = frozenset({
     "sqs:GetQueueUrl",
     "s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject",
     "secretsmanager:GetSecretValue", "kms:Decrypt", "kms:GenerateDataKey", "kms:GenerateDataKey*", "rds-db:connect",
+    "cloudwatch:PutMetricData",
 })
 """Every action baseline §4.2 lists for a workload (R-IAM-07)."""
 
@@ -533,11 +534,26 @@ def _known_arn(arn: str, g: Graph) -> bool:
     return False
 
 
+UNSCOPABLE = {"cloudwatch:PutMetricData": "cloudwatch:namespace"}
+"""Actions that take no resource ARN -> the condition key that must narrow them instead."""
+
+
+def _narrowed(s: dict[str, Any]) -> bool:
+    """An Allow of only resource-less actions, each narrowed by its condition key to exact values."""
+    actions = [str(a) for a in as_list(s.get("Action"))]
+    equals = (s.get("Condition") or {}).get("StringEquals") or {}
+    return bool(actions) and all(
+        a in UNSCOPABLE and equals.get(UNSCOPABLE[a]) and "*" not in str(equals[UNSCOPABLE[a]]) for a in actions
+    )
+
+
 @rule("R-IAM-02", "B", IAM_DOCS, "no * resources; every resource is one we generated")
 def _iam_resources(res: Resource, g: Graph) -> list[str]:
     problems = []
-    for _, resources in _allows(res):
-        for arn in resources:
+    for s in _role_statements(res):
+        if s.get("Effect") != "Allow" or _narrowed(s):
+            continue
+        for arn in (str(r) for r in as_list(s.get("Resource"))):
             if "*" in arn.removesuffix("/*"):
                 problems.append(f"resource {arn}")
             elif not _known_arn(arn, g):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from orchestrator.core.envs import Env
+    from orchestrator.core.plan import Plan
 
 from orchestrator.core.errors import BadInput
 
@@ -45,3 +46,13 @@ def settings_of(env: Env) -> Settings:
     """The validated `orchestrator:aws` block of an AWS env."""
     assert isinstance(env.settings, Settings), f"env {env.name} is not an AWS env"
     return env.settings
+
+
+def check_deploy(plan: Plan) -> None:
+    """Refuse (exit 2) a deploy whose runtime config would hold an empty gateway base URL: nothing derives it yet
+    (no compute serves the API), so the stack file must say it."""
+    from orchestrator.core.model import Kind
+
+    if plan.of_kind(Kind.GATEWAY) and not settings_of(plan.env).gateway_base_url:
+        raise BadInput("the app has a gateway and the stack key orchestrator:aws.gatewayBaseUrl is empty; set it to "
+                       "the API's public URL; nothing was changed", where=plan.env.path or f"env {plan.env.name}")

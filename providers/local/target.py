@@ -88,6 +88,7 @@ class _Inputs:
     needs: frozenset[str]
     """The servers this plan needs (servers.needed)."""
     digest: str
+    deploy_id: str
 
     def up_to_date(self, plan: Plan) -> bool:
         return (self.state.data.get("digest") == self.digest and not self.changes.removed
@@ -116,7 +117,7 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
         raise BadInput("the local target needs the app metadata to hand to the runtime", where="deploy")
     needs = _servers_needed(plan, ui)
     digest = _digest(plan, opts.meta, values, migrations)
-    return _Inputs(state, changes, values, migrations, opts.meta, needs, digest)
+    return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id)
 
 
 def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -200,7 +201,7 @@ def _deploy(plan: Plan, ui: UI, inputs: _Inputs) -> None:
         leftovers = _sweep(plan, session)
         if leftovers:
             ui.step(f"removed leftovers of an interrupted run: {', '.join(leftovers)}")
-        _write(plan, state, fragments, meta, digest)
+        _write(plan, state, fragments, meta, digest, inputs.deploy_id)
     finally:
         session.close()
 
@@ -328,7 +329,8 @@ def _sweep(plan: Plan, session: Session) -> list[str]:
     return dropped
 
 
-def _write(plan: Plan, state: State, fragments: list[dict[str, Any]], meta: bytes, digest: str) -> None:
+def _write(plan: Plan, state: State, fragments: list[dict[str, Any]], meta: bytes, digest: str,
+           deploy_id: str) -> None:
     from orchestrator.core.files import write_atomic
     from runtime_config.infra import Provisioned, merge
     from runtime_config.write import write_outputs
@@ -336,7 +338,8 @@ def _write(plan: Plan, state: State, fragments: list[dict[str, Any]], meta: byte
     key = state.data.setdefault("service_auth_key", servers.new_password())
     signing = {"service_auth_keys": [{"id": 1, "key": {"value": key}}]}  # encore_auth, as Encore's local runs use
     provisioned = Provisioned.model_validate(
-        {"cloud": "local", "env": plan.env.name, "region": REGION, **merge([*fragments, signing])}
+        {"cloud": "local", "env": plan.env.name, "region": REGION, "deploy_id": deploy_id or None,
+         **merge([*fragments, signing])}
     )
     written = write_outputs(plan, provisioned, state.dir)
     write_atomic(state.dir / META_FILE, meta, mode=0o644)

@@ -98,7 +98,9 @@ def test_support_matrix_doc_matches_the_code():
 def test_cloud_deploy_without_pulumi_cli_is_exit_6_after_the_policy_gate(tmp_path):
     """Through `python -m orchestrator`: the spawned policy renderer must not re-run the CLI."""
     (tmp_path / "stacks").mkdir()
-    (tmp_path / "stacks" / "Pulumi.pv.yaml").write_text((ROOT / "stacks" / "Pulumi.aws-preview.yaml").read_text())
+    preview = (ROOT / "stacks" / "Pulumi.aws-preview.yaml").read_text()
+    url = "  orchestrator:aws:\n    gatewayBaseUrl: https://pv.example.com\n"  # without it: exit 2 before the gate
+    (tmp_path / "stacks" / "Pulumi.pv.yaml").write_text(preview + url)
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if not (Path(p) / "pulumi").exists())
     meta = ROOT / "examples" / "quickstart" / "meta.pb"
     out = run_cli("deploy", "--env", "pv", "--meta", str(meta), "--yes", cwd=tmp_path, env={"PATH": path})

@@ -51,7 +51,8 @@ PREVIEW_LINE = ("info", "~ pulumi preview: 3 to create, 1 unchanged")
 
 
 def stack_yaml(env_type: str) -> str:
-    return f"config:\n  orchestrator:cloud: aws\n  orchestrator:envType: {env_type}\n  aws:region: eu-west-1\n"
+    return (f"config:\n  orchestrator:cloud: aws\n  orchestrator:envType: {env_type}\n  aws:region: eu-west-1\n"
+            "  orchestrator:aws:\n    gatewayBaseUrl: https://api.example.com\n")
 
 
 def make_env(env_type: str = "development", name: str = "dev", extra: str = "") -> envs.Env:
@@ -321,6 +322,17 @@ def test_non_interactive_without_yes_is_exit_2_and_touches_nothing(verb: str, un
     assert info.value.exit_code == ExitCode.BAD_INPUT == 2
     assert "--yes" in str(info.value)
     assert ui.asked() == []
+    assert not Path("state").exists()
+
+
+def test_a_gateway_without_its_base_url_is_exit_2_naming_the_stack_key_and_touches_nothing(untouchable: None) -> None:
+    """stacks/Pulumi.aws-preview.yaml sets no URL; the runtime config would tell the app its API lives at ""."""
+    Path("stacks").mkdir()
+    Path("stacks/Pulumi.dev.yaml").write_text(stack_yaml("ephemeral").split("  orchestrator:aws:")[0])
+    with pytest.raises(BadInput) as info:
+        deploy(UI())
+    assert info.value.exit_code == 2
+    assert "orchestrator:aws.gatewayBaseUrl" in str(info.value)
     assert not Path("state").exists()
 
 
@@ -599,6 +611,26 @@ def test_a_go_app_gets_the_infra_config_and_no_upload(api: Api, app: SimpleNames
     assert record is not None and record.language is Language.GO
     assert record.files["infra_config"] == str(path)
     assert "runtime_config_url" not in record.provisioned or not record.provisioned["runtime_config_url"]
+    assert record.env_vars["ENCORE_DEPLOY_ID"] == record.provisioned["deploy_id"]
+
+
+def test_each_deploy_has_its_own_deploy_id_in_the_config_and_not_in_the_plan(api: Api, uploads: list[Any]) -> None:
+    """The Rust core reads Deployment.deploy_id (runtimes/core/src/lib.rs) for healthz, traces and the caller."""
+    from runtime_config.schema import runtime_pb2
+
+    env = make_env()
+    api.stack.outputs = outputs_for(make_plan(env))
+    ids, plans = [], []
+    for _ in range(2):
+        deploy(UI())
+        record = store().read("dev")
+        assert record is not None
+        config = runtime_pb2.RuntimeConfig.FromString(Path(record.files["runtime_config"]).read_bytes())
+        assert config.deployment.deploy_id == record.provisioned["deploy_id"]
+        ids.append(config.deployment.deploy_id)
+        plans.append(record.plan)
+    assert ids[0] != ids[1] and all(ids)
+    assert plans[0] == plans[1] and ids[0] not in json.dumps(plans[0])
 
 
 def test_without_the_bucket_output_the_deploy_says_what_is_missing(api: Api, uploads: list[Any]) -> None:

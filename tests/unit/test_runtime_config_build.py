@@ -262,7 +262,8 @@ def test_metrics_name_the_services_that_write_them(aws_cfg):
 
 def test_deploy_id_and_time(aws_plan):
     when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
-    dep = parsed(aws_plan, fx.provisioned(aws_plan), deploy_id="roll_1", deployed_at=when).deployment
+    record = fx.provisioned(aws_plan).model_copy(update={"deploy_id": "roll_1"})
+    dep = parsed(aws_plan, record, deployed_at=when).deployment
     assert dep.deploy_id == "roll_1"
     assert dep.deployed_at.seconds == int(when.timestamp())
 

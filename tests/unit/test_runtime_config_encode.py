@@ -101,6 +101,18 @@ def test_go_writes_the_json_privately(tmp_path):
     assert text.endswith("\n") and json.loads(text)["metadata"]["cloud"] == "aws"
 
 
+def test_every_process_of_one_deploy_reads_the_same_deploy_id(tmp_path):
+    """Go takes it from ENCORE_DEPLOY_ID only (runtimes/go/appruntime/shared/appconf/appconf.go); the Rust core from
+    Deployment.deploy_id, whichever services the process hosts."""
+    go = fx.shop_plan("aws", Language.GO)
+    record = fx.provisioned(go).model_copy(update={"deploy_id": "deploy_1"})
+    assert write_outputs(go, record, tmp_path / "go").env["ENCORE_DEPLOY_ID"] == "deploy_1"
+    ts = fx.shop_plan("aws")
+    record = fx.provisioned(ts).model_copy(update={"deploy_id": "deploy_1"})
+    hosts = ("mailer", "orders")
+    assert {build(ts, record, hosted_services=[svc]).deployment.deploy_id for svc in hosts} == {"deploy_1"}
+
+
 def test_relative_out_dir_gives_absolute_paths(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     plan = fx.shop_plan("aws", Language.GO)

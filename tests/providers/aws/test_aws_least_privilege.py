@@ -66,6 +66,8 @@ def expected(plan: Plan, service: str) -> dict[str, set[str]]:
     if plan.language is Language.TYPESCRIPT:  # its runtime reads ENCORE_RUNTIME_CONFIG_PATH=s3://… itself
         store = naming.make("aws.s3", plan.app, plan.env.name, "runtime-config")
         need.setdefault(f"arn:aws:s3:::{store}/runtime-config.pb", set()).add("s3:GetObject")
+    # runtimes/core/src/metrics/exporter/aws.rs: PutMetricData into the configured namespace, and only there
+    need[f"*?cloudwatch:namespace=Encore/{plan.app}/{plan.env.name}"] = {"cloudwatch:PutMetricData"}
     return need
 
 
@@ -84,6 +86,11 @@ def actual(resources: list[dict[str, Any]], service: str) -> dict[str, set[str]]
     (pol,) = policies
     got: dict[str, set[str]] = {}
     for s in json.loads(pol["inputs"]["policy"])["Statement"]:
+        if "Condition" in s:
+            ((key, namespace),) = s["Condition"].pop("StringEquals").items()
+            assert s == {"Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*", "Condition": {}}
+            got[f"*?{key}={namespace}"] = set(s["Action"])
+            continue
         assert s["Effect"] == "Allow" and set(s) == {"Effect", "Action", "Resource"}
         for arn in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]):
             got.setdefault(_normalise(arn), set()).update(s["Action"])
@@ -116,7 +123,8 @@ def test_fixture_roles_are_exact(name: str, env_type: str) -> None:
 @pytest.mark.parametrize("language", ["typescript", "go"])
 def test_synthetic_roles_are_exact(language: str) -> None:
     granted = check(synth_plan(10, "production", language), synth_render(10, "production", language).resources)
-    every = GET_SECRET | CONSUME | {"sns:Publish"} | set().union(*(acts for _, acts in BUCKET_OPS.values()))
+    every = GET_SECRET | CONSUME | {"sns:Publish", "cloudwatch:PutMetricData"}
+    every |= set().union(*(acts for _, acts in BUCKET_OPS.values()))
     assert granted == every, "the synthetic app should exercise every mapping"
 
 

@@ -280,5 +280,13 @@ def test_violations_name_the_resource() -> None:
     assert v.blocking and str(v) == "R-SQL-01: sql-server:default/cluster: storageEncrypted is not true"
 
 
+@pytest.mark.parametrize("condition", [{}, {"StringEquals": {"cloudwatch:namespace": "*"}}])
+def test_put_metric_data_on_star_needs_its_namespace_condition(condition: dict[str, Any]) -> None:
+    graph = synth_render(10, PROD).resources
+    assert _of_rule("R-IAM-02", graph, PROD)[1] == []
+    _edit_policy(aws.IAM_ROLE_POLICY, lambda d: d["Statement"][-1].update(Condition=condition))(graph)
+    assert _of_rule("R-IAM-02", graph, PROD)[1]
+
+
 def test_empty_graph_is_quiet() -> None:
     assert policy.evaluate([], "production", aws.RULES) == []

@@ -241,6 +241,20 @@ def test_services_sign_their_calls_with_a_key_from_the_environment() -> None:
     assert signing in {r["inputs"]["name"] for r in secrets}
 
 
+def test_metrics_go_to_cloudwatch_in_the_envs_namespace() -> None:
+    """The core's one AWS exporter (runtimes/core/src/metrics/exporter/aws.rs) and Go's `aws_cloudwatch` infra-config
+    entry (runtimes/go/appruntime/exported/config/infra/config.go) both need only the namespace."""
+    plan = synth_plan(10, "production")
+    record = provisioned(synth_render(10, "production").outputs)
+    namespace = f"Encore/{plan.app}/{plan.env.name}"
+    (provider,) = build_config(plan, record).deployment.observability.metrics
+    assert provider.WhichOneof("provider") == "aws" and provider.aws.namespace == namespace
+    assert not provider.HasField("collection_interval")
+    go = synth_plan(10, "production", "go")
+    doc = build_infra_json(go, provisioned(synth_render(10, "production", "go").outputs))
+    assert doc["metrics"] == {"type": "aws_cloudwatch", "namespace": namespace}
+
+
 def _env_refs(node: object) -> list[str]:
     if isinstance(node, dict):
         if set(node) == {"$env"}:
