@@ -163,7 +163,11 @@ def runtime_config_cmd(
     state: State, env_name: str, meta: Path, provisioned: Path | None, offline: bool, fmt: str, output: Path | None,
     hosted: tuple[str, ...],
 ) -> None:
-    """Write the runtime config the native core reads, from a plan and a Provisioned record."""
+    """Write the runtime config the native core reads: from the env's last deployment, a Provisioned record, or
+    (--offline, cloud envs) the program rendered under mocks, with placeholder values. Example:
+
+        orchestrator runtime-config --env aws-prod --meta build/meta.pb --offline --format json
+    """
     from orchestrator import pipeline
 
     if output is None and fmt == "pb" and sys.stdout.isatty():
