@@ -37,7 +37,9 @@ class State:
         from orchestrator.pipeline import Context
 
         root = self.state_dir or Path(os.environ.get("ORCHESTRATOR_HOME") or ".orchestrator")
-        return Context(stacks_dir=self.stacks, state_root=root, ui=self.ui, debug=self.debug)
+        flags = (("--stacks", str(self.stacks)) if self.stacks != Path("stacks") else ()) + (
+            ("--state-dir", str(self.state_dir)) if self.state_dir is not None else ())
+        return Context(stacks_dir=self.stacks, state_root=root, ui=self.ui, debug=self.debug, hint_flags=flags)
 
     def env(self, name: str) -> Env:
         return self.ctx.env(name)

@@ -46,6 +46,8 @@ class Context:
     state_root: Path
     ui: UI
     debug: bool = False
+    hint_flags: tuple[str, ...] = ()
+    """The global flags the user gave, repeated in the commands a message suggests."""
 
     def env(self, name: str) -> Env:
         return stacks.load(self.stacks_dir, name)
@@ -57,7 +59,7 @@ class Context:
 
     def options(self, **kw: Any) -> Options:
         return Options(state_root=self.state_root, stacks_dir=self.stacks_dir, debug=self.debug,
-                       interactive=self.ui.interactive, **kw)
+                       interactive=self.ui.interactive, hint_flags=self.hint_flags, **kw)
 
 
 # ---------------------------------------------------------------------------- the steps

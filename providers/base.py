@@ -39,6 +39,12 @@ class Options:
     debug: bool = False
     deploy_id: str = ""
     """One per `deploy`, written into every process's runtime config."""
+    hint_flags: tuple[str, ...] = ()
+    """The global flags the user gave (`--stacks DIR`, `--state-dir DIR`), repeated in the commands we suggest."""
+
+    def command(self, verb: str, *args: str) -> str:
+        """A command line to suggest to the user, with the global flags they gave."""
+        return " ".join(["orchestrator", verb, *args, *self.hint_flags])
 
 
 @dataclass(frozen=True)

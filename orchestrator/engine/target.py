@@ -151,7 +151,7 @@ def status(env: Env, opts: Options, ui: UI) -> int:
 def env_vars(env: Env, opts: Options, record: DeploymentRecord | None) -> dict[str, str]:
     """What the platform sets for an app process of `env`: config location, region, secret sources (no values)."""
     if record is None:
-        raise BadInput(f"no deployment recorded; run `orchestrator deploy --env {env.name}` first",
+        raise BadInput(f"no deployment recorded; run `{opts.command('deploy', '--env', env.name)}` first",
                        where=f"env {env.name}")
     values = dict(record.env_vars)
     if record.secret_env:

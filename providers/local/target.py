@@ -154,7 +154,7 @@ def apply(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> 
     if inputs.up_to_date(plan):
         ui.success(f"env {plan.env.name}: no changes")
     else:
-        _deploy(plan, ui, inputs)
+        _deploy(plan, opts, ui, inputs)
     return _applied(State.load(directory), inputs.secrets)
 
 
@@ -183,7 +183,7 @@ def _applied(state: State, secrets: dict[str, str]) -> Applied:
     )
 
 
-def _deploy(plan: Plan, ui: UI, inputs: _Inputs) -> None:
+def _deploy(plan: Plan, opts: Options, ui: UI, inputs: _Inputs) -> None:
     env = plan.env
     state, changes, values, migrations = inputs.state, inputs.changes, inputs.secrets, inputs.migrations
     meta, needs, digest = inputs.meta, inputs.needs, inputs.digest
@@ -213,7 +213,7 @@ def _deploy(plan: Plan, ui: UI, inputs: _Inputs) -> None:
         ui.info(f"runtime config: {path}")
     if any(plan.of_kind(Kind.CRON)):
         ui.info("cron jobs are recorded but not scheduled locally (see `orchestrator status`)")
-    ui.info(f"run the app with: orchestrator run --env {env.name} -- <command>")
+    ui.info(f"run the app with: {opts.command('run', '--env', env.name)} -- <command>")
 
 
 def _has(plan: Plan, kind: Kind) -> bool:
@@ -401,7 +401,7 @@ def status(env: Env, opts: Options, ui: UI) -> int:
             crons,
         )
     if any(port is None for name, port in running.items() if name in state.servers):
-        ui.info(f"stopped servers start again with `orchestrator deploy --env {env.name} --meta ...`")
+        ui.info(f"stopped servers start again with `{opts.command('deploy', '--env', env.name, '--meta', '...')}`")
     if "deployed_at" in state.data:
         ui.info(f"last deploy: {state.data['deployed_at']}")
     return 0
@@ -498,12 +498,14 @@ def env_vars(env: Env, opts: Options, record: Any = None) -> dict[str, str]:
     state = _existing(env, opts)
     if state is None or "outputs" not in state.data:
         raise BadInput(
-            f"not deployed: run `orchestrator deploy --env {env.name} --meta ...` first", where=f"env {env.name}"
+            f"not deployed: run `{opts.command('deploy', '--env', env.name, '--meta', '...')}` first",
+            where=f"env {env.name}",
         )
     stopped = _stopped_servers(env, state)
     if stopped:
         raise BadInput(
-            f"{', '.join(stopped)} stopped: `orchestrator deploy --env {env.name} --meta ...` starts them again",
+            f"{', '.join(stopped)} stopped: `{opts.command('deploy', '--env', env.name, '--meta', '...')}` starts them "
+            "again",
             where=f"env {env.name}",
         )
     values = dict(state.data["outputs"]["env"])

@@ -121,3 +121,16 @@ def test_plan_warns_of_topics_the_typescript_runtime_refuses(tmp_path):
     out = run_cli("plan", "--env", "dev", "--meta", str(meta), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert 'topic "uptime-transition" has no message type' in out.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_global_flags_work_after_the_subcommand_and_return_in_hints(tmp_path: Path, where: str) -> None:
+    stacks, state = tmp_path / "my-stacks", tmp_path / "my-state"
+    stacks.mkdir()
+    (stacks / "Pulumi.dev.yaml").write_text("config:\n  orchestrator:cloud: local\n  orchestrator:envType: development\n")
+    flags = ["--stacks", str(stacks), "--state-dir", str(state)]
+    args = [*flags, "env-vars", "--env", "dev"] if where == "before" else ["env-vars", "--env", "dev", *flags]
+    out = run_cli(*args, cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("error: env dev: not deployed: run `orchestrator deploy --env dev --meta ...")
+    assert f"--stacks {stacks} --state-dir {state}`" in out.stderr
