@@ -30,7 +30,7 @@ def refuse_foreign(path: Path) -> None:
     trusting it would let whoever planted it choose what we read, overwrite or delete."""
     try:
         st = os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return
     if stat.S_ISLNK(st.st_mode):
         raise BadInput("a symbolic link where the orchestrator keeps its own state; refusing to follow it",
