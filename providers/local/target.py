@@ -54,18 +54,32 @@ def fingerprint(res: PlannedResource) -> str:
 
 
 def diff(plan: Plan, state: State) -> Changes:
-    out = Changes()
+    """The shared app-level diff between the plan this ledger last applied and `plan`, completed by what only the
+    ledger knows: resources an interrupted run left half-made or behind."""
+    from orchestrator.diff import diff as plan_diff
+
+    changes = plan_diff(state.data.get("plan"), json.loads(plan.to_json()))
+    out = Changes(
+        added=[r.key for r in (*changes.added, *changes.replaced)],
+        changed=[r.key for r in changes.changed],
+        removed=[r.key for r in (*changes.removed, *changes.replaced)],
+    )
     planned = {r.key: r for r in plan.resources}
     for key, rec in state.resources.items():
         res = planned.get(key)
-        if res is None or rec.get("names", res.names) != res.names:
+        if (res is None or rec.get("names", res.names) != res.names) and key not in out.removed:
             out.removed.append(key)
+            if res is not None and key not in out.added:
+                out.added.append(key)
     for key, res in planned.items():
         rec = state.resources.get(key)
-        if rec is None or key in out.removed:
-            out.added.append(key)
-        elif rec.get("fingerprint") != fingerprint(res) or rec.get("status") != "ready":
+        if rec is None:
+            if key not in out.added:
+                out.added.append(key)
+        elif (rec.get("status") != "ready" or rec.get("fingerprint") != fingerprint(res)) and key not in (
+            *out.added, *out.changed):
             out.changed.append(key)
+    out.removed = [key for key in out.removed if key in state.resources]
     return out
 
 
@@ -351,6 +365,7 @@ def _write(plan: Plan, state: State, fragments: list[dict[str, Any]], meta: byte
         deployed_at=datetime.now(UTC).isoformat(timespec="seconds"),
         outputs={"paths": {k: str(p) for k, p in written.paths.items()}, "env": written.env},
         provisioned=provisioned.redacted(),
+        plan=json.loads(plan.to_json()),
         uses_emulator=any(_has(plan, k) for k in EMULATED),
         emulator_pid=_emulator_pid(state),
     )
