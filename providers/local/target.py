@@ -144,10 +144,10 @@ def drift(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> 
     if inputs.up_to_date(plan):
         return []
     reasons = []
-    if "digest" not in inputs.state.data:
-        return [f"env {plan.env.name}: nothing is deployed here yet"]
     if inputs.state.data.get("destroying"):
         return ["a destroy was interrupted: it is finished first, then every resource is made again (empty)"]
+    if "digest" not in inputs.state.data:
+        return [f"env {plan.env.name}: nothing is deployed here yet"]
     if inputs.state.data.get("digest") != inputs.digest:
         reasons.append("the app's metadata, migrations or secret values changed since the last deploy")
     if not _converged(plan, inputs.state, inputs.needs):
