@@ -127,7 +127,8 @@ def test_plan_warns_of_topics_the_typescript_runtime_refuses(tmp_path):
 def test_global_flags_work_after_the_subcommand_and_return_in_hints(tmp_path: Path, where: str) -> None:
     stacks, state = tmp_path / "my-stacks", tmp_path / "my-state"
     stacks.mkdir()
-    (stacks / "Pulumi.dev.yaml").write_text("config:\n  orchestrator:cloud: local\n  orchestrator:envType: development\n")
+    stack = "config:\n  orchestrator:cloud: local\n  orchestrator:envType: development\n"
+    (stacks / "Pulumi.dev.yaml").write_text(stack)
     flags = ["--stacks", str(stacks), "--state-dir", str(state)]
     args = [*flags, "env-vars", "--env", "dev"] if where == "before" else ["env-vars", "--env", "dev", *flags]
     out = run_cli(*args, cwd=tmp_path)
