@@ -299,3 +299,17 @@ def test_every_documented_code_has_a_test_here():
     codes = {int(line.split("|")[1]) for line in documented.splitlines() if line.startswith("| ") and
              line.split("|")[1].strip().isdigit()}
     assert codes == {0, 1, 2, 3, 4, 5, 6, 7, 130}
+
+
+def test_a_production_stack_that_breaks_the_baseline_is_4_before_any_engine_call(tmp_path: Path) -> None:
+    """A real scenario for exit 4: production with deletion protection switched off; no Pulumi CLI is needed."""
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (stacks / "Pulumi.prod.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  orchestrator:cloud: aws\n  orchestrator:envType: production\n"
+        "  orchestrator:sizing:\n    deletionProtection: false\n"
+    )
+    out = run("preview", "--env", "prod", "--meta", str(ROOT / "examples" / "quickstart" / "meta.pb"), cwd=tmp_path)
+    assert_one_error_line(out, 4)
+    assert "R-SQL-04" in out.stderr and "deletionProtection" in out.stderr
+    assert not (tmp_path / ".orchestrator" / "pulumi").exists()
