@@ -634,8 +634,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _close_event_loop() -> None:
     """Close the event loop Pulumi's mocks ran on (graph, runtime-config --offline): left to the garbage collector
-    at exit, its self-pipe may already be closed, and Python prints an `Exception ignored` traceback."""
-    if "asyncio" not in sys.modules:
+    at exit, its self-pipe may already be closed, and Python prints an `Exception ignored` traceback. The thread
+    is left with no loop, so anything after us in this process (tests call `main`) gets a fresh one."""
+    if "pulumi.runtime" not in sys.modules:
         return
     import asyncio
     import contextlib
@@ -644,8 +645,9 @@ def _close_event_loop() -> None:
     with warnings.catch_warnings(), contextlib.suppress(RuntimeError, ValueError):
         warnings.simplefilter("ignore", DeprecationWarning)
         loop = asyncio.get_event_loop_policy().get_event_loop()
-        if not loop.is_running() and not loop.is_closed():
+        if not loop.is_running():
             loop.close()
+            asyncio.set_event_loop(None)
 
 
 def _reader_went_away() -> NoReturn:

@@ -68,7 +68,7 @@ def test_adversarial_inputs_are_valid_and_distinct(namespace: str) -> None:
 def test_stable_across_processes() -> None:
     """No per-process state (hash seeds) leaks into names."""
     code = (
-        "from orchestrator import naming\n"
+        "from orchestrator.core import naming\n"
         "print([naming.make(ns, 'Shop', 'prod', 'orders/ünï', 'x' * 90) for ns in sorted(naming.RULES)])\n"
         "print(naming.env_var('SECRET', 'StripeKey'))\n"
     )
