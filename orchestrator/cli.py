@@ -605,7 +605,6 @@ def main(argv: list[str] | None = None) -> None:
         args = ["--help"]
     try:
         cli.main(args=args, prog_name="orchestrator", standalone_mode=False)
-        _close_event_loop()
         sys.stdout.flush()
     except (KeyboardInterrupt, click.exceptions.Abort):
         _fail("interrupted", 130)
@@ -630,24 +629,6 @@ def main(argv: list[str] | None = None) -> None:
             f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (rerun with --debug)", 1
         )
     sys.exit(0)
-
-
-def _close_event_loop() -> None:
-    """Close the event loop Pulumi's mocks ran on (graph, runtime-config --offline): left to the garbage collector
-    at exit, its self-pipe may already be closed, and Python prints an `Exception ignored` traceback. The thread
-    is left with no loop, so anything after us in this process (tests call `main`) gets a fresh one."""
-    if "pulumi.runtime" not in sys.modules:
-        return
-    import asyncio
-    import contextlib
-    import warnings
-
-    with warnings.catch_warnings(), contextlib.suppress(RuntimeError, ValueError):
-        warnings.simplefilter("ignore", DeprecationWarning)
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-        if not loop.is_running():
-            loop.close()
-            asyncio.set_event_loop(None)
 
 
 def _reader_went_away() -> NoReturn:

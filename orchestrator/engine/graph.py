@@ -79,8 +79,25 @@ def _render(plan: Plan, app_root: Path | None, password: str | None) -> Rendered
                 secret.add(name)
 
     _sync_await(run_pulumi_func(main))
+    _close_loop_at_exit()
     resources = sorted(monitor.records, key=lambda r: r["urn"])
     return Rendered(resources=resources, outputs=outputs, secret_outputs=secret, warnings=warnings)
+
+
+_LOOPS_CLOSED_AT_EXIT: set[int] = set()
+
+
+def _close_loop_at_exit() -> None:
+    """Close the event loop the mocks ran on when the process exits, before the interpreter tears down: left to the
+    garbage collector, its self-pipe may already be closed and Python prints an `Exception ignored` traceback
+    (about one `orchestrator graph` in twenty under load). Later renders in this process keep using the loop."""
+    import asyncio
+    import atexit
+
+    loop = asyncio.get_event_loop()
+    if id(loop) not in _LOOPS_CLOSED_AT_EXIT:
+        _LOOPS_CLOSED_AT_EXIT.add(id(loop))
+        atexit.register(lambda: loop.is_running() or loop.is_closed() or loop.close())
 
 
 class _Collector(logging.Handler):
