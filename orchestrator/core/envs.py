@@ -73,7 +73,6 @@ PRESETS: dict[EnvType, Sizing] = {
     EnvType.EPHEMERAL: Sizing(sqlMinCapacity=0),
     EnvType.TEST: Sizing(sqlMinCapacity=0),
 }
-SAFETY_KEYS = ("deletion_protection", "protect", "force_destroy", "secret_recovery_days")
 
 
 class OrchestratorKeys(_Keys):

@@ -139,15 +139,16 @@ def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
 
 
 def drift(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> list[str]:
-    """Why the env needs `apply` beyond the plan's own changes (empty when nothing would change)."""
+    """Why the env needs `apply` beyond the plan's own changes (empty when nothing would change). Read under the
+    lock, so `checked` (read before it, perhaps before waiting for another run) is not trusted here."""
     inputs = _inputs(plan, opts, ui)
     if inputs.up_to_date(plan):
         return []
-    reasons = []
     if inputs.state.data.get("destroying"):
         return ["a destroy was interrupted: it is finished first, then every resource is made again (empty)"]
     if "digest" not in inputs.state.data:
         return [f"env {plan.env.name}: nothing is deployed here yet"]
+    reasons = []
     if inputs.state.data.get("digest") != inputs.digest:
         reasons.append("the app's metadata, migrations or secret values changed since the last deploy")
     if not _converged(plan, inputs.state, inputs.needs):
