@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     PENDING_OPERATIONS = 5
     MISSING_TOOL = 6
     UNSUPPORTED = 7
+    NOT_OWNED = 10
 
 
 class OrchestratorError(Exception):
@@ -56,3 +57,9 @@ class MissingTool(OrchestratorError):
     """An external program we need (the Pulumi CLI, a server binary) is not installed."""
 
     exit_code = ExitCode.MISSING_TOOL
+
+
+class NotOwned(OrchestratorError):
+    """A server, database, role, queue, bucket or state directory this env cannot prove it made."""
+
+    exit_code = ExitCode.NOT_OWNED
