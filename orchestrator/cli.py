@@ -156,7 +156,8 @@ def plan(state: State, env_name: str, meta: Path, fmt: str) -> None:
     "a placeholder (AWS account 123456789012), not what a deploy will create.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["pb", "env", "infra-json", "json"]), default="pb", show_default=True
+    "--format", "fmt", type=click.Choice(["pb", "env", "infra-json", "json", "go-legacy-json"]), default="pb",
+    show_default=True, help="go-legacy-json: the Go runtime's legacy config (Azure Service Bus), secrets as [secret].",
 )
 @output_option("Write here instead of stdout (pb needs --output or a non-TTY stdout).")
 @click.option("--hosted-service", "hosted", multiple=True, help="Only these services run in the process (repeatable).")

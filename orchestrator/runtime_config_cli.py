@@ -30,6 +30,19 @@ def load_provisioned(path: Path) -> Provisioned:
         raise BadInput(f"{loc}: {err['msg']}", where=str(path)) from None
 
 
+def _go_legacy(plan: Plan, provisioned: Provisioned, hosted_services: Sequence[str] | None) -> bytes:
+    """The Go legacy runtime config for review: it embeds secret values, shown here as [secret] (the deployed one is
+    built inside the program and kept in the cloud's secret store)."""
+    from runtime_config.infra import REDACTED
+    from runtime_config.legacy_json import build_legacy_json
+
+    if plan.language is not Language.GO:
+        raise BadInput("only Go apps read the legacy runtime config", where="--format go-legacy-json")
+    values = {ref.env: REDACTED for _, ref in provisioned.secret_refs() if ref.env}
+    doc = build_legacy_json(plan, provisioned, values, hosted_services=hosted_services)
+    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+
 def render(plan: Plan, provisioned: Provisioned, fmt: str, *, hosted_services: Sequence[str] | None,
            where: str) -> bytes:
     """`where` names the Provisioned's origin in errors."""
@@ -45,6 +58,8 @@ def render(plan: Plan, provisioned: Provisioned, fmt: str, *, hosted_services: S
     if fmt == "infra-json":
         doc = build_infra_json(plan, provisioned, hosted_services=hosted_services)
         return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+    if fmt == "go-legacy-json":
+        return _go_legacy(plan, provisioned, hosted_services)
     if plan.language is Language.GO:
         raise BadInput("Go apps read only the JSON infra config; use --format infra-json", where="--format")
     message = build(plan, provisioned, hosted_services=hosted_services)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from orchestrator.core.model import Kind
+from orchestrator.core.model import Kind, Language
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Grant, Plan, PlannedResource
@@ -113,6 +113,8 @@ class ProviderTable:
     """Kind -> "package.module:function"; imported only when called."""
     unsupported: Mapping[Kind, str]
     """Kind -> why this target cannot provide it."""
+    unsupported_for: Mapping[Kind, Mapping[Language, str]] = field(default_factory=dict)
+    """Kind (with a handler) -> app language -> why this target cannot provide it to apps in that language."""
 
     def handler(self, kind: Kind) -> Handler:
         module, _, func = self.handlers[kind].partition(":")

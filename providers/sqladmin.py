@@ -113,21 +113,89 @@ def ensure_database(ex: Executor, *, database: str, role: str, password: str) ->
     Idempotent: an existing role gets the password again, an existing database its privileges.
     """
     verifier = quote_literal(scram_verifier(password))
-    r, db = quote_ident(role), quote_ident(database)
+    r = quote_ident(role)
     if ex.query("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)):
-        ex.query(f"ALTER ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {verifier}")
+        ex.query(f"ALTER ROLE {r} WITH {_LOGIN} PASSWORD {verifier}")
     else:
-        ex.query(f"CREATE ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {verifier}")
+        ex.query(f"CREATE ROLE {r} WITH {_LOGIN} PASSWORD {verifier}")
     if not ex.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0][0]:
         # Managed servers (RDS) have no superuser: the admin must be a member of the role to own objects as it.
         ex.query(f"GRANT {r} TO CURRENT_USER")
     if not ex.query("SELECT 1 FROM pg_database WHERE datname = %s", (database,)):
-        ex.query(f"CREATE DATABASE {db} OWNER {r} ENCODING 'UTF8' TEMPLATE template0")
-    ex.query(f"ALTER DATABASE {db} OWNER TO {r}")
-    ex.query(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC")
-    ex.query(f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {db} TO {r}")
-    ex.query("REVOKE ALL ON SCHEMA public FROM PUBLIC", database=database)
-    ex.query(f"GRANT ALL ON SCHEMA public TO {r}", database=database)
+        ex.query(_create_database(database, role))
+    for sql, in_database in _ownership(database, role):
+        ex.query(sql, database=database if in_database else None)
+
+
+_LOGIN = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+
+
+def _create_database(database: str, role: str) -> str:
+    return f"CREATE DATABASE {quote_ident(database)} OWNER {quote_ident(role)} ENCODING 'UTF8' TEMPLATE template0"
+
+
+def _ownership(database: str, role: str) -> list[tuple[str, bool]]:
+    """(statement, run inside `database`) making `role` own `database` alone."""
+    r, db = quote_ident(role), quote_ident(database)
+    return [
+        (f"ALTER DATABASE {db} OWNER TO {r}", False),
+        (f"REVOKE ALL ON DATABASE {db} FROM PUBLIC", False),
+        (f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {db} TO {r}", False),
+        ("REVOKE ALL ON SCHEMA public FROM PUBLIC", True),
+        (f"GRANT ALL ON SCHEMA public TO {r}", True),
+    ]
+
+
+def setup_script(*, database: str, role: str) -> str:
+    """`ensure_database` + `close_maintenance_databases` as one psql script for an administrator that is no superuser
+    (a job inside the network with a stock PostgreSQL client). The role's SCRAM verifier comes in as the psql
+    variable `verifier` (`psql -v verifier=...`), so no password reaches the server."""
+    r = quote_ident(role)
+    exists_role = f"SELECT 1 FROM pg_roles WHERE rolname = {quote_literal(role)}"
+    exists_db = f"SELECT 1 FROM pg_database WHERE datname = {quote_literal(database)}"
+    lines = [
+        "\\set ON_ERROR_STOP on",
+        f"SELECT {quote_literal(f'CREATE ROLE {r}')} WHERE NOT EXISTS ({exists_role}) \\gexec",
+        f"ALTER ROLE {r} WITH {_LOGIN} PASSWORD :'verifier';",
+        f"GRANT {r} TO CURRENT_USER;",
+        *(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote_ident(n)} FROM PUBLIC;" for n in ("postgres", "template1")),
+        f"SELECT {quote_literal(_create_database(database, role))} WHERE NOT EXISTS ({exists_db}) \\gexec",
+        *(f"{sql};" for sql, inside in _ownership(database, role) if not inside),
+        f"\\connect {quote_ident(database)}",
+        *(f"{sql};" for sql, inside in _ownership(database, role) if inside),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def migrate_script(*, role: str, migrations: Sequence[MigrationFile], non_sequential: bool) -> str:
+    """`apply_migrations` as one psql script run logged in as the app's `role` in its database: each pending
+    migration in one transaction with the row recording it; a dirty or foreign login stops it (exit 3)."""
+    numbers = [m.number for m in migrations]
+    if len(set(numbers)) != len(numbers):
+        dup = sorted({n for n in numbers if numbers.count(n) > 1})
+        raise BadInput(f"two migration files share the number {dup[0]}", where=f"role {role}")
+    login_check = (f"DO $orchestrator$ BEGIN IF session_user <> {quote_literal(role)} THEN RAISE EXCEPTION "
+                   f"'migrations must run logged in as the app''s role'; END IF; IF EXISTS (SELECT 1 FROM "
+                   f"{MIGRATIONS_TABLE} WHERE dirty) THEN RAISE EXCEPTION 'schema_migrations marks a version dirty "
+                   f"(a failed run of another tool): fix the schema, then clear the flag'; END IF; END $orchestrator$;")
+    lines = [
+        "\\set ON_ERROR_STOP on",
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version bigint NOT NULL PRIMARY KEY, dirty bool NOT NULL);",
+        login_check,
+    ]
+    for mig in sorted(migrations, key=lambda m: m.number):
+        done = f"version = {mig.number}" if non_sequential else f"version >= {mig.number}"
+        record = "" if non_sequential else f"DELETE FROM {MIGRATIONS_TABLE};\n"
+        lines += [
+            f"SELECT NOT EXISTS (SELECT 1 FROM {MIGRATIONS_TABLE} WHERE {done}) AS pending \\gset",
+            "\\if :pending",
+            "BEGIN;",
+            mig.sql.rstrip().rstrip(";") + ";",
+            f"{record}INSERT INTO {MIGRATIONS_TABLE} (version, dirty) VALUES ({mig.number}, false);",
+            "COMMIT;",
+            "\\endif",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def close_maintenance_databases(ex: Executor) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from orchestrator.core.envs import EnvType
+from orchestrator.core.errors import Unsupported
 from orchestrator.core.model import DeliveryGuarantee
 from orchestrator.core.plan import Plan
 from runtime_config.infra import (
@@ -16,7 +17,7 @@ from runtime_config.infra import (
     Tls,
 )
 from runtime_config.schema import infra_pb2, runtime_pb2, secretdata_pb2
-from runtime_config.scope import GRACEFUL_SHUTDOWN_SECONDS, Scope, rid, scope
+from runtime_config.scope import AZURE_PUBSUB, GRACEFUL_SHUTDOWN_SECONDS, Scope, rid, scope
 
 SECRET_PROVIDER = "gcp-secret-manager"
 
@@ -154,6 +155,8 @@ def _redis_pb(s: Scope, rids: Rids, resources: infra_pb2.Infrastructure.Resource
 
 
 def _pubsub_pb(s: Scope, ps: PubSub, rids: Rids) -> infra_pb2.PubSubCluster:
+    if ps.provider == "azure":
+        raise Unsupported(AZURE_PUBSUB, where="provisioned pubsub")
     cluster = infra_pb2.PubSubCluster(rid=rids("pubsub-cluster", ps.provider))
     if ps.provider == "aws":
         cluster.aws.SetInParent()

@@ -38,7 +38,7 @@ from runtime_config.infra import (
     SqlServer,
     Tls,
 )
-from runtime_config.scope import GRACEFUL_SHUTDOWN_SECONDS, Scope, rid, scope
+from runtime_config.scope import AZURE_PUBSUB, GRACEFUL_SHUTDOWN_SECONDS, Scope, rid, scope
 
 EnvString = str | dict[str, str]
 
@@ -143,6 +143,8 @@ def _redis(cache: CacheRecord) -> dict[str, Any]:
 
 
 def _pubsub(s: Scope, ps: PubSub, *, go: bool) -> dict[str, Any]:
+    if ps.provider == "azure":
+        raise Unsupported(AZURE_PUBSUB, where="provisioned pubsub")
     for t in ps.topics:
         # The Go runtime reads delivery guarantee and ordering from the app's code; the Rust core's JSON reader
         # makes every topic at-least-once (runtimes/core/src/infracfg.rs).

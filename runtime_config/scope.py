@@ -42,6 +42,8 @@ from runtime_config.infra import (
 GRACEFUL_SHUTDOWN_SECONDS = 10
 PUBLIC_GATEWAY = "api-gateway"
 RID_HASH_LEN = 20
+AZURE_PUBSUB = ("the native core has no Azure Service Bus support (its azure pub/sub is a no-op) and the JSON infra "
+                "config has no Azure variant; only the Go runtime's legacy runtime config can name Service Bus")
 
 NSQ_NAME = re.compile(r"^[.a-zA-Z0-9_-]{1,64}(#ephemeral)?$")
 GCP_PATH = re.compile(r"^projects/(?P<project>[^/]+)/(topics|subscriptions)/(?P<id>[^/]+)$")
@@ -237,10 +239,7 @@ def _pubsub(
     # Trap 7: only the plan's topics are configured; stale records from older deploys are dropped.
     if ps is None or not (topics or subs):
         return None, {}
-    if ps.provider == "azure":
-        raise Unsupported("the native core has no Azure Service Bus support (its azure pub/sub is a no-op)",
-                          where="provisioned pubsub")
-    normalise = {"aws": _aws_names, "gcp": _gcp_names, "nsq": _nsq_names}[ps.provider]
+    normalise = {"aws": _aws_names, "gcp": _gcp_names, "nsq": _nsq_names, "azure": _azure_names}[ps.provider]
     topics, subs = normalise(plan, ps, topics, subs, specs)
     return ps.model_copy(update={"topics": tuple(topics), "subscriptions": tuple(subs)}), specs
 
@@ -288,6 +287,21 @@ def _gcp_names(plan: Plan, ps: PubSub, topics: list[PubSubTopic], subs: list[Pub
         update = {"cloud_name": name, "project_id": project, "topic_cloud_name": topic_name}
         out_subs.append(s.model_copy(update=update))
     return out_topics, out_subs
+
+
+AZURE_ENTITY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
+
+
+def _azure_names(plan: Plan, ps: PubSub, topics: list[PubSubTopic], subs: list[PubSubSubscription],
+                 specs: dict[str, Topic]) -> tuple[list[PubSubTopic], list[PubSubSubscription]]:
+    """Service Bus: a namespace short name, topic and subscription entity names (only the Go legacy config takes
+    them: runtimes/go/pubsub/internal/azure/clients.go connects to `<namespace>.servicebus.windows.net`)."""
+    if not ps.namespace or "." in ps.namespace:
+        raise BadInput("Azure Service Bus needs the namespace's short name", where="provisioned pubsub.namespace")
+    for name in [t.cloud_name for t in topics] + [s.cloud_name for s in subs]:
+        if not AZURE_ENTITY.match(name):
+            raise BadInput(f"{name!r} is not a Service Bus entity name", where="provisioned pubsub")
+    return topics, subs
 
 
 def _nsq_names(plan: Plan, ps: PubSub, topics: list[PubSubTopic], subs: list[PubSubSubscription],

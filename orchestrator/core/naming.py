@@ -78,6 +78,8 @@ RULES: dict[str, Rule] = {
     "azure.servicebus.namespace": Rule(50, "A-Za-z0-9-", lower=False, min_len=6, global_scope=True),
     "azure.servicebus.entity": Rule(50, "A-Za-z0-9_.-", lower=False),
     "azure.keyvault": Rule(24, "A-Za-z0-9-", lower=False, min_len=3, global_scope=True),
+    "azure.keyvault.secret": Rule(127, "A-Za-z0-9-", lower=False),
+    "azure.containerapps": Rule(32, "a-z0-9-", min_len=2),
     "azure.postgres": Rule(63, "a-z0-9-", min_len=3, global_scope=True),
     "azure.redis": Rule(63, "A-Za-z0-9-", lower=False, global_scope=True),
     "azure.identity": Rule(128, "A-Za-z0-9_-", lower=False, min_len=3),

@@ -101,6 +101,20 @@ class AwsSession:
 
         return ServiceAuthKey(self)
 
+    def fragments(self) -> list[dict[str, Any]]:
+        """Env-wide Provisioned fragments: the signing key."""
+        return [self.service_auth.fragment()]
+
+    def outputs(self, provisioned: dict[str, Any]) -> dict[str, Any]:
+        """Stack outputs beyond `provisioned` and `cron_jobs`: for TypeScript apps the bucket `orchestrator deploy`
+        uploads the protobuf config to (providers/aws/delivery.py)."""
+        from orchestrator.core.model import Language
+        from providers.aws.delivery import BUCKET_OUTPUT
+
+        if self.plan.language is Language.TYPESCRIPT:
+            return {BUCKET_OUTPUT: self.runtime_config_store.bucket.bucket}
+        return {}
+
     def physical(self, namespace: str, *parts: str) -> str:
         """A physical name the plan does not list (network, access logs)."""
         return naming.make(namespace, self.plan.app, self.plan.env.name, *parts)

@@ -83,9 +83,11 @@ def test_support_matrix_json_is_derived_from_tables():
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     bucket_ts = next(r for r in rows if r["kind"] == "bucket" and r["language"] == "typescript")
-    assert bucket_ts["azure"] == "no Encore runtime has an Azure object-storage provider"
+    assert bucket_ts["azure"].startswith("no Encore runtime has an Azure Blob Storage provider")
     assert bucket_ts["local"] == "yes"
     assert bucket_ts["aws"] == "yes"
+    topics = {r["language"]: r["azure"] for r in rows if r["kind"] == "topic"}
+    assert topics["go"] == "yes" and "no Azure Service Bus client" in topics["typescript"]
 
 
 def test_support_matrix_doc_matches_the_code():

@@ -71,9 +71,17 @@ def test_trap04_azure_pubsub_is_refused():
     plan = fx.shop_plan("aws")
     record = fx.provisioned(plan)
     assert record.pubsub is not None
-    record = record.model_copy(update={"pubsub": record.pubsub.model_copy(update={"provider": "azure"})})
+    ps = record.pubsub
+    azure = ps.model_copy(update={
+        "provider": "azure", "namespace": "ns",
+        "topics": tuple(t.model_copy(update={"cloud_name": t.encore_name}) for t in ps.topics),
+        "subscriptions": tuple(s.model_copy(update={"cloud_name": s.encore_name, "topic_cloud_name": s.topic})
+                               for s in ps.subscriptions)})
+    record = record.model_copy(update={"pubsub": azure})
     with pytest.raises(Unsupported, match="Azure"):
         build(plan, record)
+    with pytest.raises(Unsupported, match="Azure"):
+        build_infra_json(plan, record)
 
 
 def test_trap05_gcp_config_and_short_ids_everywhere():

@@ -45,9 +45,18 @@ def test_azure_lists_every_unsupported_resource_with_reason():
         build(_app(Language.TYPESCRIPT, bucket=True), _env(AZURE))
     text = str(err.value)
     assert err.value.exit_code is ExitCode.UNSUPPORTED
-    assert "topic:orders: the native core has no Azure pub/sub" in text
+    assert "topic:orders: the Rust core behind TypeScript apps has no Azure Service Bus client" in text
     assert "subscription:orders/ship" in text
-    assert "bucket:files: no Encore runtime has an Azure object-storage provider" in text
+    assert "bucket:files: no Encore runtime has an Azure Blob Storage provider" in text
+
+
+def test_azure_takes_topics_from_go_apps_only():
+    """Service Bus exists only in the Go runtime (`ProviderTable.unsupported_for`)."""
+    plan = build(_app(Language.GO), _env(AZURE))
+    assert plan.get("topic:orders") and plan.get("subscription:orders/ship")
+    with pytest.raises(Unsupported) as err:
+        build(_app(Language.GO, bucket=True), _env(AZURE))
+    assert "topic:" not in str(err.value) and "1 resource(s)" in str(err.value)
 
 
 def test_go_exactly_once_topics_get_fifo_names():

@@ -1,0 +1,151 @@
+"""What the Azure handlers of one program share: the provider, tags, resource options, and the env-wide resources
+built on first use (resource group, network, Key Vault, Service Bus namespace, the service-to-service signing key).
+
+pulumi-azure-native has no provider-level default tags, so every resource that takes tags gets `session.tags`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_azure_native as azure_native
+import pulumi_random as random
+
+from orchestrator.core import naming
+from orchestrator.core.envs import Sizing
+from providers.azure import args
+from providers.azure.settings import settings_of
+
+if TYPE_CHECKING:
+    from orchestrator.core.plan import Plan, PlannedResource
+    from providers.azure.network import Network
+    from providers.azure.pubsub import Namespace
+    from providers.azure.secret import ServiceAuthKey, Vault
+
+
+class Component(pulumi.ComponentResource):
+    """The one component per planned resource (type `orchestrator:azure:<Kind>`); children are parented to it."""
+
+    def __init__(self, kind: str, name: str, session: AzureSession, props: dict[str, Any] | None = None) -> None:
+        super().__init__(f"orchestrator:azure:{kind}", name, props or {},
+                         pulumi.ResourceOptions(providers={"azure-native": session.provider}))
+        self.session = session
+
+    def child(
+        self,
+        sizing: Sizing | None = None,
+        *,
+        stateful: bool = False,
+        depends_on: Sequence[pulumi.Resource] = (),
+        secret_outputs: Sequence[str] = (),
+        ignore_changes: Sequence[str] = (),
+    ) -> pulumi.ResourceOptions:
+        """Options of a child; stateful children of protected resources get protect + retainOnDelete."""
+        keep = stateful and (sizing or self.session.plan.env.sizing).protect
+        return pulumi.ResourceOptions(
+            parent=self,
+            protect=keep,
+            retain_on_delete=keep,
+            depends_on=list(depends_on) or None,
+            additional_secret_outputs=list(secret_outputs) or None,
+            ignore_changes=list(ignore_changes) or None,
+        )
+
+
+class AzureSession:
+    def __init__(self, plan: Plan, *, app_root: Path | None = None) -> None:
+        env = plan.env
+        self.plan = plan
+        self.app_root = app_root
+        self.location = env.region or ""
+        self.settings = settings_of(env)
+        self.tags = args.default_tags(plan.app, env, args.created_at())
+        self.provider = azure_native.Provider("azure-native", location=env.region)
+        self.secret_values: dict[str, pulumi.Output[str]] = {}
+        """Env var -> the value the platform injects into it, for every value this program generates (the Go legacy
+        runtime config embeds them; nothing else reads this)."""
+        self.identities: dict[str, pulumi.Output[str]] = {}
+        """Service -> the client id of its managed identity (`AZURE_CLIENT_ID` of its processes)."""
+
+    # Env-wide resources, each built the first time a handler asks for it.
+
+    @cached_property
+    def client(self) -> pulumi.Output[Any]:
+        """The deploying identity: tenant and subscription ids."""
+        from pulumi_azure_native import authorization
+
+        return authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(provider=self.provider))
+
+    @cached_property
+    def resource_group(self) -> pulumi.Input[str]:
+        if self.settings.resource_group:
+            return self.settings.resource_group
+        from pulumi_azure_native import resources
+
+        owner = Component("ResourceGroup", "resource-group", self)
+        group = resources.ResourceGroup(
+            "resource-group/group",
+            resource_group_name=self.physical("azure.generic", "rg"),
+            location=self.location,
+            tags=self.tags,
+            opts=owner.child(stateful=True),
+        )
+        owner.register_outputs({"name": group.name})
+        return group.name
+
+    @cached_property
+    def network(self) -> Network:
+        from providers.azure.network import Network
+
+        return Network(self)
+
+    @cached_property
+    def vault(self) -> Vault:
+        from providers.azure.secret import Vault
+
+        return Vault(self)
+
+    @cached_property
+    def namespace(self) -> Namespace:
+        from providers.azure.pubsub import Namespace
+
+        return Namespace(self)
+
+    @cached_property
+    def service_auth(self) -> ServiceAuthKey:
+        from providers.azure.secret import ServiceAuthKey
+
+        return ServiceAuthKey(self)
+
+    def physical(self, namespace: str, *parts: str) -> str:
+        """A physical name the plan does not list (resource group, network, vault)."""
+        return naming.make(namespace, self.plan.app, self.plan.env.name, *parts)
+
+    def generated(self, logical: str, parent: Component, sizing: Sizing, *, length: int) -> random.RandomPassword:
+        return random.RandomPassword(logical, length=length, special=False, opts=parent.child(sizing, stateful=True))
+
+    def warn(self, res: PlannedResource, message: str) -> None:
+        pulumi.log.warn(f"{res.key}: {message}")
+
+    def fragments(self) -> list[dict[str, Any]]:
+        """Env-wide Provisioned fragments: the signing key."""
+        return [self.service_auth.fragment()]
+
+    def outputs(self, provisioned: dict[str, Any]) -> dict[str, Any]:
+        """Stack outputs beyond `provisioned` and `cron_jobs`: the vault's name, each service's identity, and for Go
+        apps with topics the Key Vault secret holding their legacy runtime config (docs/azure.md)."""
+        from providers.azure.delivery import IDENTITIES_OUTPUT, LEGACY_OUTPUT, VAULT_OUTPUT, legacy_config_secret
+
+        outputs: dict[str, Any] = {VAULT_OUTPUT: self.vault.vault.name, IDENTITIES_OUTPUT: self.identities}
+        secret = legacy_config_secret(self, provisioned)
+        if secret is not None:
+            outputs[LEGACY_OUTPUT] = secret
+        return outputs
+
+
+def start(plan: Plan, *, app_root: Path | None = None) -> AzureSession:
+    return AzureSession(plan, app_root=app_root)
