@@ -63,7 +63,8 @@ def expected(plan: Plan, service: str, resources: list[dict]) -> set[tuple[str, 
 
 
 def actual(resources: list[dict], service: str) -> set[tuple[str, str]]:
-    component = next(r["urn"] for r in resources if r["type"] == az.SERVICE_COMPONENT and r["name"] == f"service:{service}")
+    component = next(r["urn"] for r in resources
+                     if r["type"] == az.SERVICE_COMPONENT and r["name"] == f"service:{service}")
     assignments = [r for r in of_type(resources, az.ROLE_ASSIGNMENT) if r["parent"] == component]
     found = [(r["inputs"]["roleDefinitionId"].rsplit("/", 1)[-1], r["inputs"]["scope"]) for r in assignments]
     assert len(found) == len(set(found)), f"duplicate assignments for {service}"
