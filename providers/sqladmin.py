@@ -155,8 +155,9 @@ def setup_script(*, database: str, role: str) -> str:
     exists_db = f"SELECT 1 FROM pg_database WHERE datname = {quote_literal(database)}"
     lines = [
         "\\set ON_ERROR_STOP on",
-        f"SELECT {quote_literal(f'CREATE ROLE {r}')} WHERE NOT EXISTS ({exists_role}) \\gexec",
-        f"ALTER ROLE {r} WITH {_LOGIN} PASSWORD :'verifier';",
+        f"SELECT {quote_literal(f'CREATE ROLE {r} WITH {_LOGIN}')} WHERE NOT EXISTS ({exists_role}) \\gexec",
+        # Only a superuser may name SUPERUSER/NOSUPERUSER in ALTER ROLE; an admin without it never made one.
+        f"ALTER ROLE {r} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'verifier';",
         f"GRANT {r} TO CURRENT_USER;",
         *(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote_ident(n)} FROM PUBLIC;" for n in ("postgres", "template1")),
         f"SELECT {quote_literal(_create_database(database, role))} WHERE NOT EXISTS ({exists_db}) \\gexec",
