@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pulumi
 from pulumi_azure_native import authorization, managedidentity
 
 from orchestrator.core.plan import PlannedResource
@@ -59,7 +58,3 @@ def needs_of(ctx: Context, service: str) -> list[Need]:
         for which, role in args.roles_for(target.kind, grant.verb, grant.resource):
             needs.append((role, args.grant_scope(ctx.deployed[grant.resource].grants_target, which, grant.resource)))
     return needs
-
-
-def client_id(identity: ServiceIdentity) -> pulumi.Output[str]:
-    return identity.identity.client_id
