@@ -25,6 +25,15 @@ def test_handler_or_reason(cloud, kind):
         assert len(tbl.unsupported[kind]) > 10
 
 
+@pytest.mark.parametrize("cloud", TARGETS)
+def test_language_refusals_name_a_handled_kind_and_why(cloud):
+    """`unsupported_for` narrows a kind the table handles, for one language, with a reason."""
+    tbl = registry.get(cloud).table
+    for kind, reasons in tbl.unsupported_for.items():
+        assert kind in tbl.handlers, f"{cloud}/{kind}: refused per language but has no handler"
+        assert reasons and all(len(reason) > 10 for reason in reasons.values())
+
+
 @pytest.mark.parametrize("cloud", [n for n in TARGETS if registry.get(n).table.handlers])
 def test_handlers_resolve(cloud):
     tbl = registry.get(cloud).table

@@ -127,3 +127,23 @@ def test_existing_network_needs_every_id():
     assert full.existing_network("w") is True
     with pytest.raises(BadInput, match="all of virtualNetworkId"):
         Settings(virtualNetworkId=VNET).existing_network("Pulumi.x.yaml")
+
+
+def test_location_is_required() -> None:
+    from providers.azure.settings import region
+
+    assert region({"azure-native:location": "westeurope"}, "w") == "westeurope"
+    with pytest.raises(BadInput, match="azure-native:location is required"):
+        region({}, "Pulumi.x.yaml")
+
+
+def test_a_deploy_with_a_gateway_needs_its_base_url() -> None:
+    from azgraph import fixture_plan
+
+    from providers.azure.settings import check_deploy
+
+    plan = fixture_plan("booking-system", "production")
+    check_deploy(plan)
+    no_url = plan.model_copy(update={"env": plan.env.model_copy(update={"settings": Settings()})})
+    with pytest.raises(BadInput, match="gatewayBaseUrl is empty"):
+        check_deploy(no_url)
