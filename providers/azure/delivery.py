@@ -6,7 +6,8 @@
 * Go apps with topics: the Go runtime's legacy JSON runtime config, the only format that names Service Bus. It embeds
   credentials, so the program builds it from the generated values and keeps it in a Key Vault secret (stack output
   `legacy_runtime_config_secret`); the process gets it only as a secret reference (`ENCORE_RUNTIME_CONFIG` filled by
-  the platform from Key Vault). Nothing with a secret value is written on this machine.
+  the platform from Key Vault). Nothing with a secret value is written on this machine. App secrets reach that
+  runtime through `ENCORE_APP_SECRETS=envref:...` over one `ENCORE_APP_SECRETS_<i>` per secret (`app_secrets_env`).
 
 Every other secret value reaches the process as an environment variable the platform fills from its Key Vault
 secret; `secret_env` names the secret's versionless URI (Container Apps `secretRef` with `keyVaultUrl`).
@@ -36,7 +37,12 @@ IDENTITIES_OUTPUT = "service_identities"
 LEGACY_VAR = "ENCORE_RUNTIME_CONFIG"
 APP_SECRETS_VAR = "ENCORE_APP_SECRETS"
 """Where the Go runtime reads app secrets when it runs on the legacy config: `name=base64url(value)` pairs joined by
-commas (runtimes/go/appruntime/infrasdk/secrets/manager_internal.go `parse`)."""
+commas (runtimes/go/appruntime/infrasdk/secrets/manager_internal.go `parse`), or `envref:A,B,...`, the concatenated
+values of those variables (`expandEnvRef`, same file)."""
+SEPARATOR_VAR = "ENCORE_APP_SECRETS_SEP"
+"""A plain variable holding "," between the secrets' variables in the envref (each chunk must be non-empty). Chunks
+must be `ENCORE_` variables: the Go runtime's `encoreenv.Get` knows only those
+(runtimes/go/appruntime/shared/encoreenv/encoreenv.go)."""
 
 
 def uses_legacy_config(plan: Plan) -> bool:
@@ -78,26 +84,38 @@ def deliver(plan: Plan, provisioned: Provisioned, outputs: Mapping[str, Any], ou
     from runtime_config.write import DEPLOY_ID_VAR, write_outputs
 
     notes = _identity_notes(outputs)
-    sources = secret_sources(provisioned)
     if uses_legacy_config(plan):
         location = _output(outputs, LEGACY_OUTPUT)
         if not isinstance(location, str) or not location:
             raise OrchestratorError(f"the stack has no {LEGACY_OUTPUT!r} output, so the Go runtime config cannot be "
                                     "delivered (providers/azure/session.py exports it)", where=f"env {plan.env.name}")
         env_vars = {DEPLOY_ID_VAR: provisioned.deploy_id} if provisioned.deploy_id else {}
-        sources[LEGACY_VAR] = location
-        if any(True for _ in plan.of_kind(Kind.SECRET)):
-            sources[APP_SECRETS_VAR] = None
-            notes.append(f"Go apps on the legacy runtime config read app secrets from {APP_SECRETS_VAR} "
-                         "(name=base64url(value) pairs, comma-separated), which the platform composes from the "
-                         "app secrets' Key Vault secrets listed in the record")
+        # The config embeds every other credential; the process gets only it and the app secrets.
+        sources: dict[str, str | None] = {LEGACY_VAR: location}
+        if provisioned.secrets:
+            chunks, plain = app_secrets_env(provisioned)
+            env_vars |= plain
+            sources |= chunks
+            notes.append(f"Go apps on the legacy runtime config read app secrets through {APP_SECRETS_VAR}: store each "
+                         "app secret's Key Vault value as <secret name>=<its value in unpadded base64url>")
         notes.append(f"{LEGACY_VAR} holds credentials: the platform fills it from the Key Vault secret {location}")
         return Delivered(provisioned, {}, env_vars, sources, notes)
     written = write_outputs(plan, provisioned, out_dir)
     files = set(written.paths.values())
     notes += [f"the process reads {value} ({var}): ship that file with the image at that path"
               for var, value in written.env.items() if Path(value) in files]
-    return Delivered(provisioned, dict(written.paths), dict(written.env), sources, notes)
+    return Delivered(provisioned, dict(written.paths), dict(written.env), secret_sources(provisioned), notes)
+
+
+def app_secrets_env(provisioned: Provisioned) -> tuple[dict[str, str | None], dict[str, str]]:
+    """(secret variables -> Key Vault URI, plain variables) for `ENCORE_APP_SECRETS=envref:ENCORE_APP_SECRETS_0,
+    ENCORE_APP_SECRETS_SEP,ENCORE_APP_SECRETS_1,...`: the Go runtime concatenates the variables' values (each app
+    secret's Key Vault value, stored as `name=base64url(value)`), so it reads every pair without the values ever
+    passing through us."""
+    ordered = sorted(provisioned.secrets, key=lambda s: s.encore_name)
+    chunks: dict[str, str | None] = {f"{APP_SECRETS_VAR}_{i}": s.ref.source for i, s in enumerate(ordered)}
+    refs = [part for name in chunks for part in (SEPARATOR_VAR, name)][1:]
+    return chunks, {APP_SECRETS_VAR: "envref:" + ",".join(refs), SEPARATOR_VAR: ","}
 
 
 def _identity_notes(outputs: Mapping[str, Any]) -> list[str]:

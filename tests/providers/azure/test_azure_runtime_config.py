@@ -202,11 +202,43 @@ def test_deliver_go_with_topics_as_a_secret_reference_only(tmp_path: Path) -> No
     assert out.secret_env["ENCORE_RUNTIME_CONFIG"] == rendered.outputs[delivery.LEGACY_OUTPUT]
     assert out.secret_env["ENCORE_RUNTIME_CONFIG"].startswith("https://") and ".vault.azure.net/secrets/" in \
         out.secret_env["ENCORE_RUNTIME_CONFIG"]
-    assert out.secret_env["ENCORE_APP_SECRETS"] is None
+    assert "ENCORE_APP_SECRETS" not in out.secret_env
     assert all(v is None or v.startswith("https://") for v in out.secret_env.values())
     assert any("AZURE_CLIENT_ID=" in n for n in out.notes)
     with pytest.raises(OrchestratorError, match=delivery.LEGACY_OUTPUT):
         delivery.deliver(plan, provisioned(rendered), {}, tmp_path)
+
+
+def _go_app_secrets(environ: dict[str, str]) -> dict[str, str]:
+    """What the Go runtime reads from ENCORE_APP_SECRETS, as runtimes/go/appruntime/infrasdk/secrets/
+    manager_internal.go does: `envref:` chunks from ENCORE_* variables only (encoreenv.Get), concatenated, split on
+    "," then "=", values unpadded base64url."""
+    encore = {k: v for k, v in environ.items() if k.startswith("ENCORE_")}
+    value = encore["ENCORE_APP_SECRETS"]
+    if value.startswith("envref:"):
+        value = "".join(encore[name] for name in value.removeprefix("envref:").split(",") if name)
+    out = {}
+    for part in value.split(","):
+        key, val = part.split("=", 1)
+        out[key] = base64.urlsafe_b64decode(val + "=" * (-len(val) % 4)).decode()
+    return out
+
+
+def test_go_app_secrets_reach_the_legacy_runtime_through_an_envref(tmp_path: Path) -> None:
+    plan = fixture_plan("ai-chat", "production")
+    rendered = render(plan)
+    record = provisioned(rendered)
+    out = delivery.deliver(plan, record, _outputs(rendered), tmp_path)
+    stored = {s.ref.source: s.encore_name for s in record.secrets}
+    assert len(stored) == 6
+    # the platform fills each secret variable from its Key Vault secret, stored as name=base64url(value)
+    environ = dict(out.env_vars)
+    for var, source in out.secret_env.items():
+        if source in stored:
+            name = stored[source]
+            environ[var] = f"{name}=" + base64.urlsafe_b64encode(f"value of {name}".encode()).decode().rstrip("=")
+    assert _go_app_secrets(environ) == {name: f"value of {name}" for name in stored.values()}
+    assert any("base64url" in n for n in out.notes)
 
 
 def test_deliver_go_without_topics_writes_the_infra_config(tmp_path: Path) -> None:
