@@ -115,7 +115,7 @@ def ensure_database(ex: Executor, *, database: str, role: str, password: str) ->
     verifier = quote_literal(scram_verifier(password))
     r = quote_ident(role)
     if ex.query("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)):
-        ex.query(f"ALTER ROLE {r} WITH {_LOGIN} PASSWORD {verifier}")
+        ex.query(f"ALTER ROLE {r} WITH {_RELOGIN} PASSWORD {verifier}")
     else:
         ex.query(f"CREATE ROLE {r} WITH {_LOGIN} PASSWORD {verifier}")
     if not ex.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0][0]:
@@ -128,6 +128,9 @@ def ensure_database(ex: Executor, *, database: str, role: str, password: str) ->
 
 
 _LOGIN = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+_RELOGIN = "LOGIN NOCREATEDB NOCREATEROLE"
+"""For ALTER ROLE: since PostgreSQL 16 only a superuser may name (NO)SUPERUSER there, and managed servers' admins
+(RDS, Azure) are none; an admin without it never made the role a superuser."""
 
 
 def _create_database(database: str, role: str) -> str:
@@ -156,8 +159,7 @@ def setup_script(*, database: str, role: str) -> str:
     lines = [
         "\\set ON_ERROR_STOP on",
         f"SELECT {quote_literal(f'CREATE ROLE {r} WITH {_LOGIN}')} WHERE NOT EXISTS ({exists_role}) \\gexec",
-        # Only a superuser may name SUPERUSER/NOSUPERUSER in ALTER ROLE; an admin without it never made one.
-        f"ALTER ROLE {r} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'verifier';",
+        f"ALTER ROLE {r} WITH {_RELOGIN} PASSWORD :'verifier';",
         f"GRANT {r} TO CURRENT_USER;",
         *(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote_ident(n)} FROM PUBLIC;" for n in ("postgres", "template1")),
         f"SELECT {quote_literal(_create_database(database, role))} WHERE NOT EXISTS ({exists_db}) \\gexec",
