@@ -59,7 +59,8 @@ def env_refs(node: Any) -> list[str]:
 
 
 def go_resolve(node: Any, environ: dict[str, str]) -> Any:
-    """appruntime/exported/config/infra/config.go: an `EnvString` given as {"$env": X} is `os.Getenv(X)` ("" if unset)."""
+    """appruntime/exported/config/infra/config.go: `EnvString.Value()` of {"$env": X} is `os.Getenv(X)` ("" if
+    unset)."""
     if isinstance(node, dict):
         if set(node) == {"$env"}:
             return environ.get(node["$env"], "")
@@ -136,7 +137,8 @@ def first_certificate_cn(pem: str) -> str:
     certificate only."""
     first = pem[: pem.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")]
     (cert,) = ssl.create_default_context(cadata=first).get_ca_certs()
-    return dict(rdn[0] for rdn in cert["subject"])["commonName"]
+    subject: Any = cert["subject"]
+    return {key: value for ((key, value),) in subject}["commonName"]
 
 
 # ---- deploys
@@ -200,10 +202,12 @@ def test_go_process_reads_its_config_as_the_go_runtime_does(project: Project, go
     assert len({(c["host"], c["database_index"]) for c in caches.values()}) == 2
     for name, cache in caches.items():
         host, port = cache["host"].rsplit(":", 1)
-        # storage/cache: auth_string becomes the client's Password (no username: AUTH as the default user).
+        # parse.go: auth_string sets only the server's Password (User stays ""), which storage/cache/manager_internal.go
+        # hands to the client: AUTH as the default user.
         client = redis.Redis(host=host, port=int(port), db=cache["database_index"],
                              password=cache["auth"]["auth_string"], socket_timeout=5)
-        assert client.ping() and client.set(f"fidelity:{name}", name) and client.get(f"fidelity:{name}") == name.encode()
+        key = f"fidelity:{name}"
+        assert client.ping() and client.set(key, name) and client.get(key) == name.encode()
         client.close()
 
     physical, db = go_database(cfg)
