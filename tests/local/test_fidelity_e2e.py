@@ -193,6 +193,9 @@ def test_go_process_reads_its_config_as_the_go_runtime_does(project: Project, go
     process_env = project.env_vars(GO_ENV)
     assert process_env["ENCORE_DEPLOY_ID"]  # appconf.go reads it before the unset (trap 42)
     assert not any(k.startswith("ENCORE_RUNTIME_CONFIG") for k in process_env)  # Go reads only the JSON file
+    # Trap 41: only the SNS, SQS and S3 calls go to the emulator, not every AWS call the app makes.
+    assert "AWS_ENDPOINT_URL" not in process_env
+    assert len({process_env[f"AWS_ENDPOINT_URL_{service}"] for service in ("SNS", "SQS", "S3")}) == 1
     doc = json.loads(Path(process_env["ENCORE_INFRA_CONFIG_PATH"]).read_text())
     cfg = check_go_reading(doc, process_env)
     assert cfg["secrets"] == GO_SECRETS
