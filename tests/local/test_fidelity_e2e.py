@@ -257,17 +257,18 @@ def test_go_aws_config_offline_passes_the_go_reading(project: Project, go_meta: 
     from orchestrator.ui import UI
     from providers.aws.delivery import deliver
 
-    result = project.cli("runtime-config", "--env", aws_stack, "--meta", str(go_meta), "--offline",
-                         "--format", "infra-json")
-    assert result.code == 0, str(result)
-    doc = json.loads(result.stdout)
-
-    # What the deploy would set in the process's environment: its env vars and the secrets the platform injects.
+    cli = project.popen("runtime-config", "--env", aws_stack, "--meta", str(go_meta), "--offline",
+                        "--format", "infra-json")
+    # Meanwhile, what the deploy would set in the process's environment: its env vars and the secrets the
+    # platform injects (the same program under the same mocks).
     ctx = pipeline.Context(stacks_dir=project.stacks, state_root=project.root / "aws-state", ui=UI())
     plan = pipeline.plan(ctx, aws_stack, go_meta)
     delivered = deliver(plan, pipeline.offline_provisioned(ctx, plan), {}, tmp_path)
     process_env = {**delivered.env_vars, **{var: f"value-of-{var}" for var in delivered.secret_env}}
     assert all(delivered.secret_env.values())  # each injected from a Secrets Manager ARN
+    stdout, stderr = cli.communicate(timeout=240)
+    assert cli.returncode == 0, stderr
+    doc = json.loads(stdout)
 
     cfg = check_go_reading(doc, process_env)
     assert sorted(env_refs(doc)) == sorted(delivered.secret_env)
