@@ -168,7 +168,8 @@ def ts_meta(project: Project) -> Path:
     write_migrations(root, json_meta(meta))
     project.stack(TS_ENV)
     set_secrets(project, TS_ENV, meta, TS_SECRETS)
-    project.deploy(TS_ENV, meta)
+    result = project.deploy(TS_ENV, meta)
+    assert "has no message type" not in result.stderr  # the schema package came through the JSON reader
     return meta
 
 
