@@ -151,7 +151,7 @@ def set_secrets(project: Project, env: str, meta: Path, values: dict[str, str]) 
 @pytest.fixture(scope="module")
 def go_meta(project: Project) -> Path:
     meta = project.app("fidelity/go-shop", name="go-shop")
-    project.stack(GO_ENV)
+    project.stack(GO_ENV, local={"redis": "server"})  # the in-memory default would test no Redis auth
     set_secrets(project, GO_ENV, meta, GO_SECRETS)
     project.deploy(GO_ENV, meta)
     return meta
