@@ -26,13 +26,15 @@ from providers.gcp.session import Component, GcpSession
 from providers.gcp.settings import settings_of
 
 JOB_SCRIPT = """set -eu
-printf '%s\\n' "$SERVER_CA" > /tmp/server-ca.pem
-export PGPORT=5432 PGSSLMODE=verify-ca PGSSLROOTCERT=/tmp/server-ca.pem
+printf '%s\\n' "$SERVER_CA" > "$PGSSLROOTCERT"
 printf '%s' "$SETUP_SQL" | PGPASSWORD="$ADMIN_PASSWORD" psql -X -q -U "$ADMIN_USER" -d postgres -f -
 printf '%s' "$MIGRATE_SQL" | PGPASSWORD="$ROLE_PASSWORD" psql -X -q -U "$ROLE" -d "$DATABASE" -f -
 """
-"""What the job's container runs: the setup as the administrator, then the migrations as the app's role. Cloud SQL's
-server certificate is not issued for the private IP, so the CA is verified without the host name (verify-ca)."""
+"""What the job's container runs: the setup as the administrator, then the migrations as the app's role."""
+
+CONNECTION = {"PGPORT": str(args.POSTGRES_PORT), "PGSSLMODE": "verify-ca", "PGSSLROOTCERT": "/tmp/server-ca.pem"}
+"""libpq's settings for the job. Cloud SQL's server certificate is not issued for the private IP, so the CA is
+verified without the host name (verify-ca)."""
 
 
 class SqlJobIdentity(Component):
@@ -137,6 +139,7 @@ class SqlDb(Component):
             interface["subnetwork"] = network.subnetwork_id
         envs: list[gcp.cloudrunv2.JobTemplateTemplateContainerEnvArgsDict] = [
             {"name": "PGHOST", "value": server.instance.private_ip_address},
+            *({"name": name, "value": value} for name, value in CONNECTION.items()),
             {"name": "SERVER_CA", "value": server.server_ca},
             {"name": "ADMIN_USER", "value": args.ADMIN_USER},
             {"name": "ROLE", "value": names["role"]},

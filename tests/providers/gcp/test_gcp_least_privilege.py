@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gcpgraph import ENV_TYPES, FIXTURE_NAMES, PROJECT_OF, fixture_plan, fixture_render, of_type, synth_plan, synth_render
+from gcpgraph import (
+    ENV_TYPES,
+    FIXTURE_NAMES,
+    PROJECT_OF,
+    fixture_plan,
+    fixture_render,
+    of_type,
+    synth_plan,
+    synth_render,
+)
 
 from orchestrator.core import naming
 from orchestrator.core.model import Kind, Language
@@ -30,7 +39,8 @@ BUCKET_OPS: dict[str, set[str]] = {
     "get-public-url": set(),
 }
 SIGNING = {"signed-download-url", "signed-upload-url"}
-"""runtimes/core/src/objects/gcs/bucket.rs signs with no key (sign_by None): IAM signBlob on the process's own account."""
+"""runtimes/core/src/objects/gcs/bucket.rs signs with no key (sign_by None): IAM signBlob on the process's own
+account."""
 
 IAM_TYPES = {
     "gcp:pubsub/topicIAMMember:TopicIAMMember": ("topic", "topic"),

@@ -217,7 +217,8 @@ def test_every_injected_variable_names_its_secret_version() -> None:
     assert set(sources) == expected
     assert all(v is not None and VERSION_PATH.match(v) for v in sources.values())
     cache = next(iter(plan.of_kind(Kind.CACHE)))
-    assert sources[cache.names["auth_env"]] == f"projects/{PROJECT}/secrets/{cache.names['auth_secret']}/versions/latest"
+    auth = f"projects/{PROJECT}/secrets/{cache.names['auth_secret']}/versions/latest"
+    assert sources[cache.names["auth_env"]] == auth
 
 
 def test_no_metrics_provider_on_gcp() -> None:
