@@ -75,7 +75,9 @@ def build_infra_json(
         doc["object_storage"] = [_object_storage(s.object_storage)]
     if s.metrics_provider is not None:
         doc["metrics"] = {"type": s.metrics_provider.provider, "namespace": s.metrics_provider.namespace}
-    from_env = [x for x in s.secrets if x.ref.provider is None]
+    # Go reads Secret Manager-backed secrets through ENCORE_SECRET_PROVIDERS (`secret_providers`); the Rust core's
+    # JSON reader has no such variable, so for it they stay an error (`_env_string`).
+    from_env = [x for x in s.secrets if x.ref.provider is None or not go]
     if from_env:
         doc["secrets"] = {x.encore_name: _env_string(x.ref, where=f"secret:{x.encore_name}") for x in from_env}
     return doc
