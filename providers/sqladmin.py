@@ -323,3 +323,76 @@ def _dollar_tag(sql: str, i: int) -> str | None:
     if j < len(sql) and sql[j] == "$" and not sql[i + 1 : j][:1].isdigit():
         return sql[i : j + 1]
     return None
+
+
+# ---- the same steps as psql scripts, for servers reached only from inside their network (GCP: a Cloud Run job) ----
+
+PSQL_PASSWORD_VAR = "ROLE_PASSWORD"
+"""The environment variable the setup script reads the role's password from (psql 15+ `\\getenv`)."""
+
+
+def setup_script(*, database: str, role: str) -> str:
+    """`ensure_database` + `close_maintenance_databases` as one psql script for an administrator that may not be a
+    superuser. The password comes from the environment (`PSQL_PASSWORD_VAR`), never from the script; the server
+    receives it once over TLS and stores its SCRAM verifier (password_encryption = scram-sha-256)."""
+    r, db = quote_ident(role), quote_ident(database)
+    rl, dl = quote_literal(role), quote_literal(database)
+    create_db = quote_literal(f"CREATE DATABASE {db} OWNER {r} ENCODING 'UTF8' TEMPLATE template0")
+    return "\n".join([
+        "\\set ON_ERROR_STOP on",
+        f"\\getenv orch_password {PSQL_PASSWORD_VAR}",
+        f"SELECT 'CREATE ROLE ' || {quote_literal(r)} WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {rl})"
+        " \\gexec",
+        f"ALTER ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'orch_password';",
+        "\\unset orch_password",
+        f"SELECT 'GRANT ' || {quote_literal(r)} || ' TO CURRENT_USER' WHERE NOT (SELECT rolsuper FROM pg_roles "
+        "WHERE rolname = current_user) \\gexec",
+        f"SELECT {create_db} WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = {dl}) \\gexec",
+        f"ALTER DATABASE {db} OWNER TO {r};",
+        f"REVOKE ALL ON DATABASE {db} FROM PUBLIC;",
+        f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {db} TO {r};",
+        *(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote_ident(name)} FROM PUBLIC;"
+          for name in ("postgres", "template1")),
+        f"\\connect {db}",
+        "REVOKE ALL ON SCHEMA public FROM PUBLIC;",
+        f"GRANT ALL ON SCHEMA public TO {r};",
+        "",
+    ])
+
+
+def migrate_script(*, database: str, role: str, migrations: Sequence[MigrationFile], non_sequential: bool) -> str:
+    """`apply_migrations` as one psql script, run logged in as the app's own `role` on `database`: it refuses any
+    other login, a dirty `schema_migrations`, or duplicate numbers; each pending migration runs in one transaction
+    with the statement recording it."""
+    numbers = [m.number for m in migrations]
+    if len(set(numbers)) != len(numbers):
+        dup = sorted({n for n in numbers if numbers.count(n) > 1})
+        raise BadInput(f"two migration files share the number {dup[0]}", where=f"database {database}")
+    rl = quote_literal(role)
+    lines = [
+        "\\set ON_ERROR_STOP on",
+        "DO $orch$ BEGIN IF session_user <> " + rl + " OR current_user <> " + rl + " OR (SELECT rolsuper FROM pg_roles"
+        " WHERE rolname = session_user) THEN RAISE EXCEPTION 'migrations must run logged in as the app''s role %, "
+        "not as %', " + rl + ", session_user; END IF; END $orch$;",
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version bigint NOT NULL PRIMARY KEY, dirty bool NOT NULL);",
+        f"DO $orch$ BEGIN IF EXISTS (SELECT 1 FROM {MIGRATIONS_TABLE} WHERE dirty) THEN RAISE EXCEPTION "
+        "'schema_migrations marks a version dirty (a failed run of another tool): fix the schema, then clear the "
+        "flag'; END IF; END $orch$;",
+    ]
+    for mig in sorted(migrations, key=lambda m: m.number):
+        done = f"version = {mig.number}" if non_sequential else f"version >= {mig.number}"
+        record = [] if non_sequential else [f"DELETE FROM {MIGRATIONS_TABLE};"]
+        record.append(f"INSERT INTO {MIGRATIONS_TABLE} (version, dirty) VALUES ({mig.number}, false);")
+        lines += [
+            f"SELECT NOT EXISTS (SELECT 1 FROM {MIGRATIONS_TABLE} WHERE {done}) AS orch_pending \\gset",
+            "\\if :orch_pending",
+            f"\\echo applying {mig.filename}",
+            "BEGIN;",
+            mig.sql.rstrip(),
+            ";",
+            *record,
+            "COMMIT;",
+            "\\endif",
+        ]
+    return "\n".join([*lines, ""])
+

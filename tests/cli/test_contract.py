@@ -251,7 +251,7 @@ def test_a_missing_cloud_sdk_is_6_with_the_install_command(tmp_path):
 
 
 def test_unsupported_is_7_and_lists_every_resource():
-    out = run("plan", "--env", "gcp-dev", "--meta", str(META))
+    out = run("plan", "--env", "azure-dev", "--meta", str(META))
     assert_one_error_line(out, 7)
 
 
