@@ -119,6 +119,8 @@ def ensure_database(ex: Executor, *, database: str, role: str, password: str, ma
     attributes = f"LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {verifier}"
     if ex.query("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)):
         ex.query(f"ALTER ROLE {r} WITH {attributes}")
+        if mark is not None:
+            ex.query(f"COMMENT ON ROLE {r} IS {quote_literal(mark)}")
     elif mark is None:
         ex.query(f"CREATE ROLE {r} WITH {attributes}")
     else:

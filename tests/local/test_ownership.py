@@ -306,5 +306,13 @@ def test_a_moved_state_dir_is_taken_over_and_nothing_else_is_touched(project: Pr
 
     deploy_with(at, project, env, meta)
     assert count_rows(port, password, auth) == 250
+
+    # A new env at the old path is a stranger: its own cluster, and its destroy leaves the moved one whole.
+    fresh = {"ORCHESTRATOR_HOME": str(home)}
+    deploy_with(fresh, project, env, meta)
+    assert embedded(home, env)[0] != port and mark_of(home, env) not in (old_mark, new_mark)
+    project._expect(project.cli("destroy", "--env", env, "--yes", env=fresh), 0)
+    assert count_rows(port, password, auth) == 250
+
     project._expect(project.cli("destroy", "--env", env, "--yes", env=at), 0)
     assert not (moved / "local" / env / "postgres").exists()
