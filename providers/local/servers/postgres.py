@@ -193,7 +193,7 @@ def take_over_cluster(base: Path, old: Owner, new: Owner) -> Path | None:
     link = base / NAME
     dest = owned_datadir(base) if link.is_symlink() else link
     source = Path(os.readlink(link)) if link.is_symlink() else link
-    if link.is_symlink() and source != owned_datadir(old.directory):
+    if link.is_symlink() and source not in (owned_datadir(old.directory), dest):  # dest: a takeover run again
         raise BadInput(f"the link points at {source}, not at the cluster of {old.directory}; nothing was touched",
                        where=str(link))
     if not (source / "PG_VERSION").exists() and (dest / "PG_VERSION").exists():
