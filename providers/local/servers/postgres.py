@@ -210,6 +210,7 @@ def take_over_cluster(base: Path, old: Owner, new: Owner) -> Path | None:
         staging.unlink(missing_ok=True)
         staging.symlink_to(dest, target_is_directory=True)
         os.replace(staging, link)
+    crashpoint("takeover:relinked")
     ownership.write_file_mark(dest, new)
     remove_account(old.directory, old)
     return dest
