@@ -4,8 +4,8 @@ The pipeline holds the env's lock and asks before `apply`. `check` refuses unapp
 missing secrets and missing migration files before anything is touched; `drift` says why an
 unchanged plan still needs a run (servers stopped, migrations or secret values changed);
 `apply` starts the servers, removes, then creates or updates each resource (its intent saved
-before, its result after, so a killed run converges on the next), drops leftovers named like
-ours, writes the runtime config and the metadata, and saves. An apply whose inputs and servers
+before, its result after, so a killed run converges on the next), drops leftovers carrying
+our mark, writes the runtime config and the metadata, and saves. An apply whose inputs and servers
 are unchanged does nothing.
 
 Ownership (providers/local/ownership.py): a state directory that was copied or moved owns nothing (NotOwned,
@@ -152,15 +152,13 @@ def drift(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> 
     lock, so `checked` (read before it, perhaps before waiting for another run) is not trusted here."""
     inputs = _inputs(plan, opts, ui)
     missing = _missing(plan, ui, inputs)
-    if inputs.up_to_date(plan) and not missing:
-        return []
-    if missing:
+    if inputs.up_to_date(plan):
         return missing
     if inputs.state.data.get("destroying"):
         return ["a destroy was interrupted: it is finished first, then every resource is made again (empty)"]
     if "digest" not in inputs.state.data:
         return [f"env {plan.env.name}: nothing is deployed here yet"]
-    reasons = []
+    reasons = list(missing)
     if inputs.state.data.get("digest") != inputs.digest:
         reasons.append("the app's metadata, migrations or secret values changed since the last deploy")
     if not _converged(plan, inputs.state, inputs.needs):
