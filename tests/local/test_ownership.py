@@ -22,7 +22,7 @@ import pytest
 from psycopg import sql as pgsql
 from standalone_postgres import standalone_postgres
 
-from orchestrator.core.errors import ExitCode
+from orchestrator.core.errors import ExitCode, NotOwned
 from providers.local import ownership
 from providers.local.servers import postgres
 
@@ -292,6 +292,11 @@ def test_a_moved_state_dir_is_taken_over_and_nothing_else_is_touched(project: Pr
     refused = deploy_with(at, project, env, meta, expect=NOT_OWNED)
     assert "takeover" in refused.stderr, str(refused)
 
+    unasked = project.cli("takeover", "--env", env, env=at)  # no terminal to ask on, no --yes: nothing done
+    assert unasked.code == BAD_INPUT and "--yes" in unasked.stderr, str(unasked)
+    assert "PostgreSQL cluster" in unasked.stderr and "every database and role" in unasked.stderr, str(unasked)
+    with pytest.raises(NotOwned):
+        ownership.current(moved / "local" / env)
     if os.geteuid() == 0:  # as root the cluster directory is renamed and relinked: killed there, a rerun finishes
         killed = project.cli("takeover", "--env", env, "--yes", env={**at, "ORCHESTRATOR_CRASH_AT": "takeover:*"})
         assert killed.code == -signal.SIGKILL, str(killed)
