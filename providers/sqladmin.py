@@ -107,27 +107,91 @@ def scram_verifier(password: str, *, salt: bytes | None = None, iterations: int 
     return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
-def ensure_database(ex: Executor, *, database: str, role: str, password: str) -> None:
+def ensure_database(ex: Executor, *, database: str, role: str, password: str, mark: str | None = None) -> None:
     """A login role with `password` owning `database`, which no other (non-superuser) role can connect to.
 
-    Idempotent: an existing role gets the password again, an existing database its privileges.
+    Idempotent: an existing role gets the password again, an existing database its privileges. With `mark`
+    (the local target's ownership mark), a new role is created with `COMMENT ON ROLE` in the same statement
+    and the database gets `COMMENT ON DATABASE`; the caller checks existing marks (`marks`) first.
     """
     verifier = quote_literal(scram_verifier(password))
     r, db = quote_ident(role), quote_ident(database)
+    attributes = f"LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {verifier}"
     if ex.query("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)):
-        ex.query(f"ALTER ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {verifier}")
+        ex.query(f"ALTER ROLE {r} WITH {attributes}")
+        if mark is not None:
+            ex.query(f"COMMENT ON ROLE {r} IS {quote_literal(mark)}")
+    elif mark is None:
+        ex.query(f"CREATE ROLE {r} WITH {attributes}")
     else:
-        ex.query(f"CREATE ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {verifier}")
+        # One statement, so a role never exists without its mark (a run killed between two would leave one).
+        ex.query(_do_block(f"CREATE ROLE {r} WITH {attributes}; COMMENT ON ROLE {r} IS {quote_literal(mark)};"))
     if not ex.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0][0]:
         # Managed servers (RDS) have no superuser: the admin must be a member of the role to own objects as it.
         ex.query(f"GRANT {r} TO CURRENT_USER")
     if not ex.query("SELECT 1 FROM pg_database WHERE datname = %s", (database,)):
         ex.query(f"CREATE DATABASE {db} OWNER {r} ENCODING 'UTF8' TEMPLATE template0")
     ex.query(f"ALTER DATABASE {db} OWNER TO {r}")
+    if mark is not None:
+        ex.query(f"COMMENT ON DATABASE {db} IS {quote_literal(mark)}")
     ex.query(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC")
     ex.query(f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {db} TO {r}")
     ex.query("REVOKE ALL ON SCHEMA public FROM PUBLIC", database=database)
     ex.query(f"GRANT ALL ON SCHEMA public TO {r}", database=database)
+
+
+def _do_block(body: str) -> str:
+    tag = "$orchestrator$"
+    if tag in body:
+        raise ValueError(f"a DO block body cannot contain {tag}")
+    return f"DO {tag} BEGIN {body} END {tag}"
+
+
+def marks(ex: Executor, *, database: str | None = None, role: str | None = None) -> dict[str, str | None]:
+    """The ownership marks found on the server: `{"database": ..., "role": ...}` for those that exist (absent
+    keys: no such database/role). A database's mark is its comment; one without a comment (made by a run
+    killed before `COMMENT ON DATABASE`) has its owner role's, as only our marked role is made its owner."""
+    found: dict[str, str | None] = {}
+    if role is not None:
+        rows = ex.query("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %s", (role,))
+        if rows:
+            found["role"] = rows[0][0]
+    if database is not None:
+        rows = ex.query(
+            "SELECT coalesce(shobj_description(d.oid, 'pg_database'), shobj_description(d.datdba, 'pg_authid')) "
+            "FROM pg_database d WHERE d.datname = %s", (database,))
+        if rows:
+            found["database"] = rows[0][0]
+    return found
+
+
+def marked(ex: Executor, mark: str) -> dict[str, list[str]]:
+    """Every database and role on the server that carries `mark` (see `marks`)."""
+    databases = ex.query(
+        "SELECT d.datname FROM pg_database d WHERE coalesce(shobj_description(d.oid, 'pg_database'), "
+        "shobj_description(d.datdba, 'pg_authid')) = %s ORDER BY 1", (mark,))
+    roles = ex.query(
+        "SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') = %s ORDER BY 1", (mark,))
+    return {"databases": [r[0] for r in databases], "roles": [r[0] for r in roles]}
+
+
+def remark(ex: Executor, *, databases: Sequence[str], roles: Sequence[str], mark: str) -> None:
+    """Give each database and role `mark` (after the caller checked they carried the previous one)."""
+    for role in roles:
+        ex.query(f"COMMENT ON ROLE {quote_ident(role)} IS {quote_literal(mark)}")
+    for database in databases:
+        ex.query(f"COMMENT ON DATABASE {quote_ident(database)} IS {quote_literal(mark)}")
+
+
+def holds_data(ex: Executor, *, database: str) -> bool:
+    """Whether `database` holds anything beyond an empty schema: a row in any table but `schema_migrations`."""
+    tables = ex.query(
+        "SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND n.nspname NOT LIKE 'pg_toast%%' AND format('%%I.%%I', n.nspname, c.relname) <> %s",
+        (MIGRATIONS_TABLE,), database=database)
+    return any(ex.query(f"SELECT EXISTS (SELECT 1 FROM {name} LIMIT 1)", database=database)[0][0]
+               for (name,) in tables)
 
 
 def close_maintenance_databases(ex: Executor) -> None:
