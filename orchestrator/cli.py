@@ -333,7 +333,8 @@ def deploy(
               help="markdown: the pull-request comment (under 60,000 characters, destructive changes first).")
 @output_option("Write the preview here [default: stdout].")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 8 when anything would change.")
-@click.option("--fail-on-destroy", is_flag=True, help="Exit 9 when anything would be removed or replaced (wins over 8).")
+@click.option("--fail-on-destroy", is_flag=True,
+              help="Exit 9 when anything would be removed or replaced (wins over 8).")
 @click.option("--pulumi", "with_pulumi", is_flag=True,
               help="Also run the real `pulumi preview` (needs the Pulumi CLI and the cloud's credentials).")
 @pass_state

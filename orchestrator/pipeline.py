@@ -231,19 +231,17 @@ def preview(ctx: Context, env_name: str, meta: Path, base_meta: Path | None = No
     last: DeploymentRecord | None = None
     base_plan: Plan | None = None
     if base_meta is not None:
-        base_source = read_source(base_meta)
-        base_plan = make_plan(base_source, env)
+        base_plan = make_plan(read_source(base_meta), env)
         base_doc: dict[str, Any] | None = plan_document(base_plan)
         base_label = f"the base metadata {base_meta.name}"
     else:
-        base_source = None
         last = ctx.store().read(env.name)
         check_same_app(last, the_plan)
         base_doc = last.plan if last else None
         base_label = f"the last deployment of {env.name}" if last else "nothing (first deploy: everything is new)"
     changes = diff.diff(base_doc, plan_document(the_plan))
     if target.engine == "pulumi":
-        resources = _graph_diff(ctx, the_plan, source, last, base_plan, base_source)
+        resources = _graph_diff(ctx, the_plan, source, last, base_plan)
         note = None
     else:
         resources = _ledger_diff(the_plan, last, base_plan)
@@ -258,20 +256,21 @@ def preview(ctx: Context, env_name: str, meta: Path, base_meta: Path | None = No
     )
 
 
-def _graph_diff(ctx: Context, the_plan: Plan, source: Source, last: DeploymentRecord | None, base_plan: Plan | None,
-                base_source: Source | None) -> ResourceDiff:
-    """The new plan's graph under mocks against the base's: the base metadata's rendered the same way, else the last
-    record's graph (rendered by the policy gate at deploy), else its plan rendered now; nothing on a first deploy.
-    Renders run at once, each in its own process; the new graph must pass the security baseline (exit 4)."""
+def _graph_diff(ctx: Context, the_plan: Plan, source: Source, last: DeploymentRecord | None,
+                base_plan: Plan | None) -> ResourceDiff:
+    """The new plan's graph under mocks against the base's: the base metadata's rendered the same way (neither
+    reading migration SQL: the app-level diff names migrations), else the last record's graph (rendered by the
+    policy gate at deploy, with the app root's migrations, as here), else its plan rendered now; nothing on a first
+    deploy. Renders run at once, each in its own process; the new graph must pass the security baseline (exit 4)."""
     from orchestrator.core.plan import Plan as PlanModel
     from orchestrator.engine.policy_gate import enforce, render_isolated
     from orchestrator.resource_diff import diff_graphs
 
     plans, roots = [the_plan], [source.app_root]
     base_graph: list[dict[str, Any]] = []
-    if base_plan is not None and base_source is not None:
+    if base_plan is not None:
         plans.append(base_plan)
-        roots.append(base_source.app_root)
+        roots = [None, None]  # two metadata files, no sources: migration SQL is left out on both sides
     elif last is not None and last.graph is not None:
         base_graph = last.graph
     elif last is not None:
@@ -293,10 +292,8 @@ def _ledger_diff(the_plan: Plan, last: DeploymentRecord | None, base_plan: Plan 
         return [{"key": r.key, "kind": r.kind.value, "names": r.names, "status": "ready"} for r in p.resources]
 
     cloud = the_plan.env.cloud
-    if base_plan is not None:
-        base = planned(base_plan)
-    else:
-        base = (last.graph or []) if last is not None else []
+    recorded = (last.graph or []) if last is not None else []
+    base = planned(base_plan) if base_plan is not None else recorded
     return diff_graphs(ledger_nodes(cloud, base), ledger_nodes(cloud, planned(the_plan)), _replaces(cloud))
 
 

@@ -92,7 +92,8 @@ def to_json(d: ResourceDiff) -> dict[str, Any]:
     return json.loads(d.model_dump_json())
 
 
-def _node(node: Mapping[str, Any], changes: tuple[PropertyChange, ...] = (), forced: tuple[str, ...] = ()) -> NodeChange:
+def _node(node: Mapping[str, Any], changes: tuple[PropertyChange, ...] = (),
+          forced: tuple[str, ...] = ()) -> NodeChange:
     return NodeChange(urn=node["urn"], type=node["type"], name=node.get("name") or node["urn"], changes=changes,
                       forced_by=forced)
 

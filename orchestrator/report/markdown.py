@@ -79,7 +79,7 @@ def destructive_lines(p: Preview, *, compact: bool = False) -> list[str]:
         counts: dict[str, int] = {}
         for node in nodes:
             counts[node.type] = counts.get(node.type, 0) + 1
-        grouped += [f"{verb} {n} × `{_code(t)}`" for t, n in sorted(counts.items())]
+        grouped += [f"{verb} {n} x `{_code(t)}`" for t, n in sorted(counts.items())]
     if not (app_lines or grouped):
         return ["Nothing is removed or replaced."]
     out = ["#### :warning: Destructive changes", "", *app_lines]
@@ -92,7 +92,7 @@ def _compact(verb: str, resources: Iterable[ResourceChange]) -> list[str]:
     by_kind: dict[str, list[str]] = {}
     for r in resources:
         by_kind.setdefault(r.kind, []).append(f"`{_code(r.name)}`")
-    return [f"- **{verb} {len(names)} × {_kind(kind)}**" + (f" ({DATA_LOSS[kind]})" if kind in DATA_LOSS else "")
+    return [f"- **{verb} {len(names)} x {_kind(kind)}**" + (f" ({DATA_LOSS[kind]})" if kind in DATA_LOSS else "")
             + f": {', '.join(names)}" for kind, names in by_kind.items()]
 
 
@@ -145,7 +145,7 @@ def _sections(p: Preview) -> list[_Section]:
         _Section(f"App and env settings ({len(d.app_changes)})", [f"- {_field(c)}" for c in d.app_changes]),
     ]
     resource_lines = [f"_{_esc(p.resource_note)}_", ""] if p.resource_note else []
-    for sign, _, attr in SECTIONS:
+    for sign, attr in SECTIONS:
         for node in getattr(p.resources, attr):
             resource_lines.append(f"- {sign} `{_code(node.type)}` `{_code(node.name)}`{_esc(forced(node))}")
             resource_lines += [f"  - `{_code(line)}`" for line in property_lines(node)]
@@ -228,7 +228,8 @@ def _edges(p: Preview) -> dict[tuple[str, str], str]:
     return {e: ("added" if e not in old else "removed" if e not in new else "unchanged") for e in sorted(old | new)}
 
 
-def _mermaid(status: Mapping[str, str], edges: Mapping[tuple[str, str], str], keep: set[str] | None) -> list[str] | None:
+def _mermaid(status: Mapping[str, str], edges: Mapping[tuple[str, str], str],
+             keep: set[str] | None) -> list[str] | None:
     shown = [e for e in edges if keep is None or e[0] in keep or e[1] in keep or edges[e] != "unchanged"]
     services = sorted({s for s, _ in shown} | {k for k in status if k.startswith("service:") and
                                                  (keep is None or k in keep)})

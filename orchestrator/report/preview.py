@@ -69,7 +69,7 @@ def to_text(p: Preview) -> str:
     lines += ["", f"resources: {resource_summary(p.resources)}"]
     if p.resource_note:
         lines.append(f"  ({plain(p.resource_note)})")
-    for sign, verb, nodes in SECTIONS:
+    for sign, nodes in SECTIONS:
         for node in getattr(p.resources, nodes):
             lines.append(f"{sign} {plain(node.type)} {plain(node.name)}{forced(node)}")
             lines += [f"    {change}" for change in property_lines(node)]
@@ -77,9 +77,8 @@ def to_text(p: Preview) -> str:
     return "\n".join(lines) + "\n"
 
 
-SECTIONS = (("-/+", "replace", "replaces"), ("-", "delete", "deletes"), ("+", "create", "creates"),
-            ("~", "update", "updates"))
-"""Resource-level sections: destructive first."""
+SECTIONS = (("-/+", "replaces"), ("-", "deletes"), ("+", "creates"), ("~", "updates"))
+"""Resource-level sections (sign, ResourceDiff field): destructive first."""
 
 
 def resource_summary(d: ResourceDiff) -> str:
@@ -88,7 +87,9 @@ def resource_summary(d: ResourceDiff) -> str:
 
 
 def forced(node: NodeChange) -> str:
-    return f" (replaced: {', '.join(plain(f) for f in node.forced_by)} cannot change in place)" if node.forced_by else ""
+    if not node.forced_by:
+        return ""
+    return f" (replaced: {', '.join(plain(f) for f in node.forced_by)} cannot change in place)"
 
 
 def property_lines(node: NodeChange) -> list[str]:
