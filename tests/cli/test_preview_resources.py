@@ -1,0 +1,84 @@
+"""The resource-level diff (orchestrator/resource_diff.py) and every cloud's replacement table: one test per
+(type, input) entry of each registered target's `replace` part, so a cloud that adds its table is covered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from orchestrator.resource_diff import diff_graphs, ledger_nodes
+from providers import registry
+
+
+def _tables() -> list[tuple[str, str, str]]:
+    out = []
+    for target in registry.all_targets():
+        try:
+            table = target.part("replace").REPLACES
+        except ModuleNotFoundError:
+            continue
+        out += [(target.name, rtype, prop) for rtype, props in sorted(table.items()) for prop in sorted(props)]
+    return out
+
+
+ENTRIES = _tables()
+
+
+def node(rtype: str, inputs: dict[str, Any], **options: Any) -> dict[str, Any]:
+    return {"urn": f"urn::{rtype}::thing", "type": rtype, "name": "thing", "inputs": inputs, "options": options}
+
+
+def test_every_registered_table_is_found() -> None:
+    assert {cloud for cloud, _, _ in ENTRIES} >= {"aws", "local"}
+
+
+@pytest.mark.parametrize(("cloud", "rtype", "prop"), ENTRIES, ids=[f"{c}:{t}:{p}" for c, t, p in ENTRIES])
+def test_a_change_to_a_replacing_input_is_a_replacement(cloud: str, rtype: str, prop: str) -> None:
+    table = registry.get(cloud).part("replace").REPLACES
+    before = node(rtype, {prop: "old", "untouched": 1})
+    after = node(rtype, {prop: "new", "untouched": 1})
+    d = diff_graphs([before], [after], table)
+    assert d.updates == () and len(d.replaces) == 1
+    assert d.replaces[0].forced_by == (prop,)
+    assert [(c.path, c.old, c.new) for c in d.replaces[0].changes] == [(prop, "old", "new")]
+    assert d.destructive
+    nested = diff_graphs([node(rtype, {prop: {"a": 1}})], [node(rtype, {prop: {"a": 2}})], table)
+    assert nested.replaces[0].forced_by == (prop,) and nested.replaces[0].changes[0].path == f"{prop}.a"
+
+
+@pytest.mark.parametrize("rtype", sorted({t for _, t, _ in ENTRIES}))
+def test_a_change_to_any_other_input_is_an_update(rtype: str) -> None:
+    tables = {}
+    for cloud, t, _ in ENTRIES:
+        if t == rtype:
+            tables = registry.get(cloud).part("replace").REPLACES
+    d = diff_graphs([node(rtype, {"notForcing": 1})], [node(rtype, {"notForcing": 2})], tables)
+    assert d.replaces == () and len(d.updates) == 1 and not d.destructive
+
+
+def test_replace_on_changes_in_the_node_options_forces_too() -> None:
+    d = diff_graphs([node("x:y:Z", {"a": 1}, replaceOnChanges=["a"])], [node("x:y:Z", {"a": 2}, replaceOnChanges=["a"])],
+                    {})
+    assert d.replaces[0].forced_by == ("a",)
+
+
+def test_creates_deletes_and_unchanged_nodes() -> None:
+    a, b, c = (node(f"t:m:{n}", {"v": 1}) for n in "ABC")
+    d = diff_graphs([a, b], [b, c], {})
+    assert [n.type for n in d.creates] == ["t:m:C"] and [n.type for n in d.deletes] == ["t:m:A"]
+    assert d.updates == () and d.replaces == ()
+    assert diff_graphs([], [a], {}).counts == {"create": 1, "update": 0, "replace": 0, "delete": 0}
+    assert diff_graphs([a], [a], {}).empty
+
+
+def test_the_local_ledger_as_nodes() -> None:
+    table = registry.get("local").part("replace").REPLACES
+    before = ledger_nodes("local", [{"key": "sql:orders", "kind": "sql", "names": {"database": "a"}, "status": "ready"},
+                                    {"key": "bucket:files", "kind": "bucket", "names": {"bucket": "f"},
+                                     "status": "creating"}])
+    after = ledger_nodes("local", [{"key": "sql:orders", "kind": "sql", "names": {"database": "b"}},
+                                   {"key": "bucket:files", "kind": "bucket", "names": {"bucket": "f"}}])
+    d = diff_graphs(before, after, table)
+    assert [(n.name, n.forced_by) for n in d.replaces] == [("orders", ("names",))]
+    assert [(n.name, [c.path for c in n.changes]) for n in d.updates] == [("files", ["status"])]
