@@ -58,8 +58,8 @@ def test_a_change_to_any_other_input_is_an_update(rtype: str) -> None:
 
 
 def test_replace_on_changes_in_the_node_options_forces_too() -> None:
-    d = diff_graphs([node("x:y:Z", {"a": 1}, replaceOnChanges=["a"])], [node("x:y:Z", {"a": 2}, replaceOnChanges=["a"])],
-                    {})
+    before, after = (node("x:y:Z", {"a": v}, replaceOnChanges=["a"]) for v in (1, 2))
+    d = diff_graphs([before], [after], {})
     assert d.replaces[0].forced_by == ("a",)
 
 
