@@ -54,7 +54,8 @@ def changed_base(new: dict[str, Any]) -> dict[str, Any]:
     for t in base.get("pubsubTopics", ())[::10]:
         t["publishers"] = t.get("publishers", [])[:1]
     for svc in base.get("svcs", ())[::10]:
-        svc["rpcs"] = svc.get("rpcs", [])[:-1]
+        for rpc in svc.get("rpcs", ())[:1]:
+            rpc["httpMethods"] = ["GET"] if rpc.get("httpMethods") != ["GET"] else ["POST"]
     return base
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.diff import FieldChange, ResourceChange
-from orchestrator.report.preview import SECTIONS, Preview, forced, property_lines, resource_summary, value
+from orchestrator.report.preview import Preview, forced, property_lines, resource_summary, value
 
 LIMIT = 60_000
 """GitHub refuses comments over 65,536 characters; this leaves room for the marker and what CI adds."""
@@ -137,17 +137,17 @@ class _Section:
 def _sections(p: Preview) -> list[_Section]:
     d = p.changes
     sections = [
-        _Section(f"Added ({len(d.added)})", [f"- + {_kind(r.kind)} `{_code(r.name)}`" for r in d.added]),
-        _Section(f"Changed ({len(d.changed)})", _with_fields("~", d.changed)),
-        _Section(f"Replaced ({len(d.replaced)})", _with_fields("-/+", d.replaced)),
-        _Section(f"Removed ({len(d.removed)})", [f"- - {_kind(r.kind)} `{_code(r.name)}`" for r in d.removed]),
+        _Section(f"Added ({len(d.added)})", [f"- {_kind(r.kind)} `{_code(r.name)}`" for r in d.added]),
+        _Section(f"Changed ({len(d.changed)})", _with_fields(d.changed)),
+        _Section(f"Replaced ({len(d.replaced)})", _with_fields(d.replaced)),
+        _Section(f"Removed ({len(d.removed)})", [f"- {_kind(r.kind)} `{_code(r.name)}`" for r in d.removed]),
         _Section(f"Grants ({len(d.grants)} service{'s' if len(d.grants) != 1 else ''})", _grant_lines(p)),
         _Section(f"App and env settings ({len(d.app_changes)})", [f"- {_field(c)}" for c in d.app_changes]),
     ]
     resource_lines = [f"_{_esc(p.resource_note)}_", ""] if p.resource_note else []
-    for sign, attr in SECTIONS:
+    for attr, verb in (("replaces", "replace"), ("deletes", "delete"), ("creates", "create"), ("updates", "update")):
         for node in getattr(p.resources, attr):
-            resource_lines.append(f"- {sign} `{_code(node.type)}` `{_code(node.name)}`{_esc(forced(node))}")
+            resource_lines.append(f"- {verb} `{_code(node.type)}` `{_code(node.name)}`{_esc(forced(node))}")
             resource_lines += [f"  - `{_code(line)}`" for line in property_lines(node)]
     if not p.resources.empty:
         sections.append(_Section(f"Resources: {resource_summary(p.resources)}", resource_lines))
@@ -156,10 +156,10 @@ def _sections(p: Preview) -> list[_Section]:
     return sections
 
 
-def _with_fields(sign: str, resources: Iterable[ResourceChange]) -> list[str]:
+def _with_fields(resources: Iterable[ResourceChange]) -> list[str]:
     out = []
     for r in resources:
-        out.append(f"- {sign} {_kind(r.kind)} `{_code(r.name)}`")
+        out.append(f"- {_kind(r.kind)} `{_code(r.name)}`")
         out += [f"  - {_field(c)}" for c in r.changes]
     return out
 
@@ -172,8 +172,8 @@ def _grant_lines(p: Preview) -> list[str]:
     out = []
     for g in p.changes.grants:
         out.append(f"- service `{_code(g.service)}`")
-        out += [f"  - + may {_esc(ref.verb)} `{_code(ref.resource)}`" for ref in g.added]
-        out += [f"  - - may no longer {_esc(ref.verb)} `{_code(ref.resource)}`" for ref in g.removed]
+        out += [f"  - may now {_esc(ref.verb)} `{_code(ref.resource)}`" for ref in g.added]
+        out += [f"  - may no longer {_esc(ref.verb)} `{_code(ref.resource)}`" for ref in g.removed]
     return out
 
 

@@ -7,7 +7,7 @@ never read a file or a clock, so the same inputs give the same bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.diff import AppDiff
@@ -33,7 +33,6 @@ class Preview:
     """The target's own lines: `pulumi preview`'s summary with --pulumi, the local target's drift."""
     resource_note: str | None = None
     """Why the resource-level diff is what it is, when that needs saying (e.g. the local ledger)."""
-    warnings: tuple[str, ...] = field(default=())
 
     @property
     def has_changes(self) -> bool:
