@@ -254,3 +254,17 @@ def test_change_each_mapped_field(case: str, mutate: Callable[[dict[str, Any]], 
         assert hit, nodes
     _, text = preview(tmp_path, changed(mutate), BASE, "text")
     assert f"~ {key}" in text or f"-/+ {key}" in text or f"! removes data: replace {key}" in text, text
+
+
+def test_the_comment_for_a_removal_puts_it_first_and_marks_the_diagram(tmp_path: Path) -> None:
+    code, text = preview(tmp_path, BASE, changed(add_bucket), "markdown")
+    assert code == 9
+    lines = text.splitlines()
+    assert lines[0] == "<!-- orchestrator-preview:shop:aws-preview -->"
+    assert lines[3].startswith("**App:** 0 to add, 1 to change, 0 to replace, 1 to remove, 1 grant change · ")
+    head = text.split("<details>", 1)[0]
+    assert "- **remove bucket `uploads`**: **its objects are lost**" in head
+    assert "- resources: delete 1 x `aws:s3/bucket:Bucket`;" in head
+    assert '["- bucket uploads"]:::removed' in text and '["~ service svc-2"]:::changed' in text
+    assert "\x1b" not in text and text.count("<details>") == text.count("</details>")
+    assert preview(tmp_path, BASE, changed(add_bucket), "markdown")[1] == text
