@@ -269,3 +269,25 @@ def test_a_lock_left_by_a_dead_process_on_this_host_is_taken_over(env_vars: dict
         pass
 
 
+
+
+@pytest.mark.parametrize("env_vars", ["s3_env"], indirect=True)
+def test_through_the_cli_a_stale_lock_is_exit_3_and_force_unlock_takes_it_over(
+        env_vars: dict[str, str], tmp_path: Path) -> None:
+    url = f"s3://state/cli-{os.getpid()}"
+    store = open_store(url, tmp_path)
+    assert isinstance(store, ObjectStore)
+    since = (datetime.now(UTC) - timedelta(minutes=7)).isoformat(timespec="seconds")
+    store.blobs.create("envs/local/lock", Holder(pid=99, host="ci-runner-2", user="ci", time=since,
+                                                 command="deploy").to_json().encode())
+    env = {**os.environ, **env_vars, "ORCHESTRATOR_STATE_STORE": url, "PYTHONPATH": str(REPO)}
+    base = [sys.executable, "-m", "orchestrator", "--stacks", str(REPO / "stacks"), "--state-dir", str(tmp_path)]
+    held = subprocess.run([*base, "stop", "--env", "local"], env=env, capture_output=True, text=True, timeout=120)
+    assert held.returncode == 3, held.stderr
+    assert held.stderr.count("\n") == 1 and held.stderr.startswith("error: ")
+    assert "pid 99 on ci-runner-2 (user ci, command 'deploy') for 7m" in held.stderr and "--force-unlock" in held.stderr
+    taken = subprocess.run([*base, "destroy", "--env", "local", "--yes", "--force-unlock"], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert taken.returncode == 0, taken.stderr
+    assert "taking over the lock of a run that is gone (pid 99 on ci-runner-2" in taken.stderr
+    assert store.blobs.get("envs/local/lock") is None
