@@ -209,7 +209,7 @@ def recorded_provisioned(ctx: Context, the_plan: Plan) -> Provisioned:
 
 
 def preview(ctx: Context, env_name: str, meta: Path, base_meta: Path | None = None, *,
-            pulumi: bool = False) -> Preview:
+            pulumi: bool = False, app_root: Path | None = None) -> Preview:
     """What a deploy of `meta` would change in ENV, offline: against the env's last record, or (`base_meta`) against
     the base metadata rendered the same way, needing no state and no credentials. `pulumi` adds the engine's own
     `pulumi preview` (needs its CLI and the cloud's credentials)."""
@@ -225,7 +225,7 @@ def preview(ctx: Context, env_name: str, meta: Path, base_meta: Path | None = No
         from orchestrator.engine.workspace import require_cli
 
         require_cli()
-    source = read_source(meta)
+    source = read_source(meta, app_root)
     warn_metadata(ctx, source)
     the_plan = make_plan(source, env)
     last: DeploymentRecord | None = None
