@@ -8,7 +8,6 @@ differ is updated, or replaced when a changed input is one its type cannot chang
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -86,10 +85,6 @@ def ledger_nodes(cloud: str, entries: Iterable[Mapping[str, Any]]) -> list[dict[
          "inputs": {"names": dict(e.get("names") or {}), "status": e.get("status") or "ready"}}
         for e in entries
     ]
-
-
-def to_json(d: ResourceDiff) -> dict[str, Any]:
-    return json.loads(d.model_dump_json())
 
 
 def _node(node: Mapping[str, Any], changes: tuple[PropertyChange, ...] = (),

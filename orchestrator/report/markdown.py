@@ -46,9 +46,8 @@ def render(p: Preview) -> str:
     for section in sections:
         lines, budget = section.fit(budget)
         body += lines
-    diagram, budget = _diagram(p, budget)
-    text = "\n".join([*head, *body, *diagram]).rstrip("\n") + "\n"
-    return text
+    diagram = _diagram(p, budget)
+    return "\n".join([*head, *body, *diagram]).rstrip("\n") + "\n"
 
 
 def _head(p: Preview, destructive: list[str]) -> list[str]:
@@ -180,7 +179,7 @@ def _grant_lines(p: Preview) -> list[str]:
 # ---- the diagram ------------------------------------------------------------------------------------------------
 
 
-def _diagram(p: Preview, budget: int) -> tuple[list[str], int]:
+def _diagram(p: Preview, budget: int) -> list[str]:
     """Every service and the resources it uses if that fits, else only what changed, else a line saying so."""
     budget += SECTION_RESERVE
     status = _statuses(p)
@@ -189,13 +188,12 @@ def _diagram(p: Preview, budget: int) -> tuple[list[str], int]:
     for keep in (None, changed_only):
         lines = _mermaid(status, edges, keep)
         if lines is None:
-            return [], budget
+            return []
         title = "Diagram: services and the resources they use" + (" (what changed)" if keep is not None else "")
         block = [f"<details><summary>{title}</summary>", "", "```mermaid", *lines, "```", "", "</details>", ""]
         if _size(block) <= budget:
-            return block, budget - _size(block)
-    note = ["_The diagram is left out: it does not fit in the comment._", ""]
-    return note, budget - _size(note)
+            return block
+    return ["_The diagram is left out: it does not fit in the comment._", ""]
 
 
 def _statuses(p: Preview) -> dict[str, str]:

@@ -82,3 +82,37 @@ def test_the_local_ledger_as_nodes() -> None:
     d = diff_graphs(before, after, table)
     assert [(n.name, n.forced_by) for n in d.replaces] == [("orders", ("names",))]
     assert [(n.name, [c.path for c in n.changes]) for n in d.updates] == [("files", ["status"])]
+
+
+@pytest.mark.parametrize(("removed", "changed", "nodes"), [(0, 0, 0), (5, 3000, 0), (40, 200, 5000), (600, 600, 600),
+                                                           (900, 0, 0), (3, 5, 20_000)])
+def test_the_comment_stays_under_the_limit_with_every_destructive_name(removed: int, changed: int, nodes: int) -> None:
+    from orchestrator.diff import AppDiff, FieldChange, ResourceChange
+    from orchestrator.report import markdown
+    from orchestrator.report.preview import Preview
+    from orchestrator.resource_diff import NodeChange, PropertyChange, ResourceDiff
+
+    long = "x" * 50
+    changes = AppDiff(
+        removed=tuple(ResourceChange(kind="bucket", name=f"b-{i}-{long}", key=f"bucket:b-{i}-{long}", data_loss=True)
+                      for i in range(removed)),
+        changed=tuple(ResourceChange(kind="subscription", name=f"t/s-{i}", key=f"subscription:t/s-{i}",
+                                     changes=(FieldChange(path="spec.ack_deadline", old="PT1M", new=long * 9),))
+                      for i in range(changed)),
+    )
+    resources = ResourceDiff(
+        deletes=tuple(NodeChange(urn=f"u{i}", type="aws:s3/bucket:Bucket", name=f"bucket:b-{i}") for i in range(nodes)),
+        updates=tuple(NodeChange(urn=f"v{i}", type="aws:sqs/queue:Queue", name=f"q-{i}",
+                                 changes=(PropertyChange(path="policy", old=long * 20, new=long * 21),))
+                      for i in range(nodes)),
+    )
+    plan = {"resources": [{"kind": "service", "name": f"svc-{i}"} for i in range(200)],
+            "grants": [[f"svc-{i}", "read", f"bucket:b-{j}-{long}"]
+                       for i in range(200) for j in range(min(removed, 3))]}
+    text = markdown.render(Preview(app="shop", env="prod", cloud="aws", base="the base metadata base.pb",
+                                   changes=changes, resources=resources, new_plan={"resources": []}, base_plan=plan))
+    assert len(text) < markdown.LIMIT
+    head = text.split("<details>", 1)[0]
+    assert all(f"`b-{i}-{long}`" in head for i in range(removed))
+    assert text.count("<details>") == text.count("</details>")
+    assert head.splitlines()[3].startswith("**App:**" if removed or changed or nodes else "**No changes**")
