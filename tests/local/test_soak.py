@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from psycopg import sql
 import pytest
 
 from tests.local.conftest import add_topic
@@ -178,14 +179,15 @@ def _connect_as_app(project: Project, db: str) -> psycopg.Connection:
 
 def _count(project: Project, db: str) -> int:
     with _connect_as_app(project, db) as conn:
-        row = conn.execute(f"SELECT count(*) FROM {db}_m1").fetchone()
+        row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(f"{db}_m1"))).fetchone()
         assert row is not None
         return row[0]
 
 
 def _insert(project: Project, db: str, n: int) -> None:
     with _connect_as_app(project, db) as conn:
-        conn.execute(f"INSERT INTO {db}_m1 (note) SELECT 'soak-' || g FROM generate_series(1, %s) g", (n,))
+        conn.execute(sql.SQL("INSERT INTO {} (note) SELECT 'soak-' || g FROM generate_series(1, %s) g").format(
+            sql.Identifier(f"{db}_m1")), (n,))
 
 
 # ---------------------------------------------------------------- one command, perhaps killed
