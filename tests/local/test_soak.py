@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from psycopg import sql
 import pytest
+from psycopg import sql
 
 from tests.local.conftest import add_topic
 
