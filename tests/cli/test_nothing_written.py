@@ -204,19 +204,18 @@ def stack_cases(m: Machine, rng: random.Random) -> Iterator[Case]:
             yield Case(f"{command}: stack file {label}", args, "value", plant=plant)
 
 
-def _missing_secret(data: meta_pb2.Data) -> None:
-    _serverless(data)
+def _unset_secret(data: meta_pb2.Data) -> None:
     data.pkgs[0].secrets.append("NeverSet")
+
+
+def _serverless_with_unset_secret(data: meta_pb2.Data) -> None:
+    _serverless(data)
+    _unset_secret(data)
 
 
 def _other_app(data: meta_pb2.Data) -> None:
     _serverless(data)
     data.svcs[0].name = "renamed"
-
-
-def _with_database(data: meta_pb2.Data) -> None:
-    """Valid, and needs PostgreSQL: a deploy that fails on another input must fail before starting it."""
-    data.pkgs[0].secrets.append("NeverSet")
 
 
 def input_cases(m: Machine) -> Iterator[Case]:
@@ -228,11 +227,13 @@ def input_cases(m: Machine) -> Iterator[Case]:
     yield Case("secret set: empty value", (*secret, SECRET), "")
     yield Case("secret set: a lone newline", (*secret, SECRET), "\n")
 
-    yield Case("deploy: a secret with no value", m.deploy(_write_meta(m.root / "v1" / "meta.pb", _missing_secret)))
+    yield Case("deploy: a secret with no value",
+               m.deploy(_write_meta(m.root / "v1" / "meta.pb", _serverless_with_unset_secret)))
+    # The whole app needs PostgreSQL and the emulator: a deploy refused for its input must refuse before starting them.
     full = _write_meta(m.root / "v2" / "meta.pb", lambda data: None)
     yield Case("deploy: databases, and a secret with no value",
-               m.deploy(_write_meta(m.root / "v4" / "meta.pb", _with_database)))
-    yield Case("deploy: another app in the env", m.deploy(_write_meta(m.root / "v3" / "meta.pb", _other_app)))
+               m.deploy(_write_meta(m.root / "v3" / "meta.pb", _unset_secret)))
+    yield Case("deploy: another app in the env", m.deploy(_write_meta(m.root / "v4" / "meta.pb", _other_app)))
 
     flags = [
         ("deploy: without --yes", deploy[:-1]),
@@ -366,6 +367,8 @@ def _problems(m: Machine, case: Case) -> list[str]:
         problems.append("stderr is not one line starting with 'error:'")
     if "Traceback" in outcome.stderr:
         problems.append("a traceback")
+    if outcome.stdout:
+        problems.append(f"stdout not empty: {outcome.stdout[:100]!r}")
     if after != before:
         changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
         problems.append(f"wrote under the state root: {changed}")

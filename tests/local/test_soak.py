@@ -311,10 +311,10 @@ def test_random_kills_lose_no_row_and_leave_nothing_unowned(project: Project) ->
         if run.killed:
             kills[what] += 1
             assert run.code == -signal.SIGKILL, soak.fail(f"{label}: exit {run.code}\n{run.stderr}")
-            last = (run.stderr.strip().splitlines() or ["(nothing printed)"])[-1]
-            print(f"{label}; its last line: {last[:120]}")
             converged = _run(project, args, kill_after=None)
             spent["converging runs"] += converged.seconds
+            last = (run.stderr.strip().splitlines() or ["(nothing printed)"])[-1]
+            print(f"{label} (its last line: {last[:100]}); converged in {converged.seconds:.2f} s")
             assert converged.code == 0, soak.fail(f"{label}; the converging run: exit {converged.code}\n"
                                                   f"{converged.stderr}")
             assert "Traceback" not in converged.stderr, soak.fail(label)
