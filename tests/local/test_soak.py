@@ -32,6 +32,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from providers.local.ownership import OWNER_FILE
+from providers.local.secret import SECRETS_FILE
 from tests.local.conftest import add_topic
 
 if TYPE_CHECKING:
@@ -45,7 +47,8 @@ DATABASES = ("auth", "files", "payments")
 REMOVED = "files"
 CYCLE = (("deploy", "full"), ("removal", "minus"), ("deploy", "full"), ("removal", "minus"), ("destroy", None))
 """(what the command is, the app form it deploys); `deploy` of the full form after a removal adds `files` back."""
-LEFT_AFTER_DESTROY = {"lock", "secrets.json"}
+LEFT_AFTER_DESTROY = {"lock", SECRETS_FILE, OWNER_FILE}
+"""What `destroy` keeps: secret values set by hand and the ownership secret (a later deploy proves the same owner)."""
 SERVER_KINDS = ("postgres", "emulator", "redis")
 
 
