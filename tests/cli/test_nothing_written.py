@@ -32,6 +32,8 @@ from tests.cli.test_fuzz import ENV_VARS, WRONG_TYPES, bad_stacks, corrupted_met
 
 SEED = 20261207
 ENV = "dev"
+FRESH = "fresh"
+"""An env with a stack file that was never deployed: a refused command must not even make its directories."""
 SECRET = "PolarAccessToken"
 STACK = "config:\n  orchestrator:cloud: local\n  orchestrator:envType: development\n"
 BAD = int(ExitCode.BAD_INPUT)
@@ -73,6 +75,7 @@ class Machine:
         self.stack = root / "stacks" / f"Pulumi.{ENV}.yaml"
         self.stack.parent.mkdir()
         self.stack.write_text(STACK)
+        (self.stack.parent / f"Pulumi.{FRESH}.yaml").write_text(STACK)
         self.meta = _write_meta(root / "app" / "meta.pb", _serverless)
         self.bad_meta = root / "input" / "meta.pb"
         self.bad_meta.parent.mkdir()
@@ -234,6 +237,13 @@ def input_cases(m: Machine) -> Iterator[Case]:
     yield Case("deploy: databases, and a secret with no value",
                m.deploy(_write_meta(m.root / "v3" / "meta.pb", _unset_secret)))
     yield Case("deploy: another app in the env", m.deploy(_write_meta(m.root / "v4" / "meta.pb", _other_app)))
+    fresh_deploy = ("deploy", "--env", FRESH, "--app-root", str(full.parent), "--yes", "--meta")
+    yield Case("deploy, never deployed: a secret with no value", (*fresh_deploy, str(full)))
+    yield Case("deploy, never deployed: corrupted metadata", (*fresh_deploy, str(m.bad_meta)),
+               plant=lambda machine: machine.bad_meta.write_bytes(b"\x0a\xff\xff"))
+    yield Case("deploy, never deployed: without --yes", ("deploy", "--env", FRESH, "--meta", str(m.meta)))
+    yield Case("secret set, never deployed: undeclared name",
+               ("secret", "set", "--env", FRESH, "Nope", "--meta", str(m.meta)), "value")
 
     flags = [
         ("deploy: without --yes", deploy[:-1]),
