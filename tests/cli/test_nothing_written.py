@@ -159,7 +159,7 @@ class Case:
     args: tuple[str, ...]
     stdin: str = ""
     expect: int = BAD
-    plant: Callable[[Machine], None] | None = None
+    plant: Callable[[Machine], object] | None = None
     """Changes the state root before the snapshot (a wrong-shaped file, a link)."""
 
 
