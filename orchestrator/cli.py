@@ -407,6 +407,21 @@ def stop(state: State, env_name: str, lock_timeout: float) -> None:
 
 @cli.command()
 @env_option
+@yes_option
+@lock_timeout_option
+@pass_state
+def takeover(state: State, env_name: str, yes: bool, lock_timeout: float) -> None:
+    """Bind the local servers of a moved or restored state directory to it (refused while the original exists).
+
+        orchestrator takeover --env local --yes
+    """
+    from orchestrator import pipeline
+
+    _exit(pipeline.takeover(state.ctx, env_name, yes=yes, lock_timeout=lock_timeout))
+
+
+@cli.command()
+@env_option
 @json_option
 @pass_state
 def verify(state: State, env_name: str, as_json: bool) -> None:

@@ -321,6 +321,16 @@ def stop(ctx: Context, env_name: str, *, lock_timeout: float = 0.0) -> int:
         return ops.stop(env, ctx.options(lock_timeout=lock_timeout), ctx.ui)
 
 
+def takeover(ctx: Context, env_name: str, *, yes: bool, lock_timeout: float = 0.0) -> int:
+    """A moved or restored local state directory takes over the servers it made where it was (ownership ids)."""
+    env = ctx.env(env_name)
+    ops = operations(env)
+    if not hasattr(ops, "takeover"):
+        raise BadInput(f"`takeover` is not available for the {env.cloud} target", where=f"env {env.name}")
+    with locked(ctx, ctx.store(), env, "takeover", lock_timeout):
+        return ops.takeover(env, ctx.options(yes=yes, lock_timeout=lock_timeout), ctx.ui)
+
+
 def env_vars(ctx: Context, env_name: str) -> dict[str, str]:
     env = ctx.env(env_name)
     last = ctx.store().read(env.name)

@@ -3,8 +3,8 @@
 The same function runs under the Automation API (`orchestrator deploy`), under the plain CLI
 (`pulumi preview -s ENV`, through orchestrator/pulumi_main.py) and under mocks (orchestrator/graph.py).
 Stack outputs: `provisioned` (the runtime_config.infra.Provisioned record, no secret values),
-`cron_jobs` (the app's cron table, for whoever schedules it) and, for TypeScript apps,
-`runtime_config_bucket` (where `orchestrator deploy` uploads the protobuf config).
+`cron_jobs` (the app's cron table, for whoever schedules it) and what the cloud's session adds
+(`session.outputs()`: for TypeScript apps `runtime_config_bucket`, where `orchestrator deploy` uploads the config).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from orchestrator.core.model import CronJob, Kind, Language
+from orchestrator.core.model import CronJob, Kind
 from orchestrator.core.plan import Plan, PlannedResource
 from providers import registry
 from providers.base import Context
@@ -62,11 +62,9 @@ def run(plan: Plan, *, app_root: Path | None = None) -> dict[str, Any]:
         "cloud": cloud,
         "env": plan.env.name,
         "region": plan.env.region,
-        **infra.merge([*(d.provisioned for d in ctx.deployed.values()), session.service_auth.fragment()]),
+        **infra.merge([*(d.provisioned for d in ctx.deployed.values()), *session.fragments()]),
     }
-    outputs: dict[str, Any] = {"provisioned": provisioned, "cron_jobs": cron_table(plan)}
-    if plan.language is Language.TYPESCRIPT:
-        outputs["runtime_config_bucket"] = session.runtime_config_store.bucket.bucket
+    outputs: dict[str, Any] = {"provisioned": provisioned, "cron_jobs": cron_table(plan), **session.outputs()}
     for name, value in outputs.items():
         pulumi.export(name, value)
     return outputs

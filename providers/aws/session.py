@@ -16,6 +16,7 @@ import pulumi_random as random
 
 from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
+from orchestrator.core.model import Language
 from providers.aws import args
 
 if TYPE_CHECKING:
@@ -107,6 +108,16 @@ class AwsSession:
 
     def warn(self, res: PlannedResource, message: str) -> None:
         pulumi.log.warn(f"{res.key}: {message}")
+
+    # What the program adds beside the handlers' fragments.
+
+    def fragments(self) -> list[dict[str, Any]]:
+        return [self.service_auth.fragment()]
+
+    def outputs(self) -> dict[str, Any]:
+        if self.plan.language is Language.TYPESCRIPT:
+            return {"runtime_config_bucket": self.runtime_config_store.bucket.bucket}
+        return {}
 
 
 def start(plan: Plan, *, app_root: Path | None = None) -> AwsSession:

@@ -251,7 +251,7 @@ def test_a_missing_cloud_sdk_is_6_with_the_install_command(tmp_path):
 
 
 def test_unsupported_is_7_and_lists_every_resource():
-    out = run("plan", "--env", "gcp-dev", "--meta", str(META))
+    out = run("plan", "--env", "azure-dev", "--meta", str(META))
     assert_one_error_line(out, 7)
 
 
@@ -275,7 +275,7 @@ p.plan = _raise
 
 @pytest.mark.parametrize(("name", "code"), [("OrchestratorError", 1), ("BadInput", 2), ("Locked", 3),
                                             ("PolicyViolation", 4), ("PendingOperations", 5),
-                                            ("MissingTool", 6), ("Unsupported", 7)])
+                                            ("MissingTool", 6), ("Unsupported", 7), ("NotOwned", 10)])
 def test_each_documented_exit_code_comes_from_its_error(name, code, tmp_path):
     """Every code in docs/exit-codes.md, from the error class the pipeline raises, as one line."""
     (tmp_path / "sitecustomize.py").write_text(RAISE.format(name=name))
@@ -298,7 +298,22 @@ def test_every_documented_code_has_a_test_here():
     documented = (ROOT / "docs" / "exit-codes.md").read_text()
     codes = {int(line.split("|")[1]) for line in documented.splitlines() if line.startswith("| ") and
              line.split("|")[1].strip().isdigit()}
-    assert codes == {0, 1, 2, 3, 4, 5, 6, 7, 130}
+    assert codes == {0, 1, 2, 3, 4, 5, 6, 7, 10, 130}
+
+
+def test_not_owned_is_10_for_a_copied_state_directory(tmp_path: Path) -> None:
+    """A real scenario for exit 10: `stop` in a `cp -a` copy of a local env's state directory, which owns nothing."""
+    import shutil
+
+    from providers.local import ownership
+
+    original = tmp_path / "state" / "local" / "local"
+    original.mkdir(parents=True, mode=0o700)
+    ownership.claim(original)
+    shutil.copytree(tmp_path / "state", tmp_path / "copy", symlinks=True)
+    out = run("--state-dir", str(tmp_path / "copy"), "stop", "--env", "local")
+    assert_one_error_line(out, 10)
+    assert str(original.resolve()) in out.stderr and "takeover" in out.stderr
 
 
 def test_a_production_stack_that_breaks_the_baseline_is_4_before_any_engine_call(tmp_path: Path) -> None:

