@@ -103,9 +103,11 @@ class _Inputs:
     """The servers this plan needs (servers.needed)."""
     digest: str
     deploy_id: str
+    lost: list[str]
+    """What the state records on the emulator that it no longer holds (emulator_lost)."""
 
     def up_to_date(self, plan: Plan) -> bool:
-        return (self.state.data.get("digest") == self.digest and not self.changes.removed
+        return (self.state.data.get("digest") == self.digest and not self.changes.removed and not self.lost
                 and _converged(plan, self.state, self.needs))
 
 
@@ -131,7 +133,8 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
         raise BadInput("the local target needs the app metadata to hand to the runtime", where="deploy")
     needs = _servers_needed(plan, ui)
     digest = _digest(plan, opts.meta, values, migrations)
-    return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id)
+    return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id,
+                   emulator_lost(plan, state, ui))
 
 
 def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -149,6 +152,8 @@ def drift(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> 
     if "digest" not in inputs.state.data:
         return [f"env {plan.env.name}: nothing is deployed here yet"]
     reasons = []
+    if inputs.lost:
+        reasons.append(lost_text(inputs.lost))
     if inputs.state.data.get("digest") != inputs.digest:
         reasons.append("the app's metadata, migrations or secret values changed since the last deploy")
     if not _converged(plan, inputs.state, inputs.needs):
@@ -215,7 +220,7 @@ def _deploy(plan: Plan, opts: Options, ui: UI, inputs: _Inputs) -> None:
         for key in changes.removed:
             _remove(session, key)
         fragments = _apply(plan, session, changes)
-        leftovers = _sweep(plan, session)
+        leftovers = _sweep(plan, session, opts.allow_destroy)
         if leftovers:
             ui.step(f"removed leftovers of an interrupted run: {', '.join(leftovers)}")
         _write(plan, state, fragments, meta, digest, inputs.deploy_id)
@@ -277,6 +282,29 @@ def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
     )
 
 
+def emulator_lost(plan: Plan, state: State, ui: UI) -> list[str]:
+    """What the state records on the running emulator that it no longer holds: it has no authentication, so anyone
+    on this machine can reset it (a stopped or restarted emulator is found by _converged)."""
+    running = servers.EMULATOR.running(state.dir)
+    if running is None or running.pid != state.data.get("emulator_pid"):
+        return []
+    from providers.local import bucket, pubsub
+
+    session = Session(plan.env, state, ui)
+    session.ports[servers.EMULATOR.name] = running.port
+    return pubsub.missing(session) + bucket.missing(session)
+
+
+def lost_text(lost: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for item in lost:
+        kind = item.split(" ", 1)[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    what = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
+    return (f"the emulator lost {what} (it was reset: anyone on this machine can): they will be recreated, "
+            f"their messages and objects are gone")
+
+
 def _emulator_pid(state: State) -> int | None:
     live = servers.EMULATOR.running(state.dir)
     return live[0] if live else None
@@ -332,7 +360,7 @@ def _apply(plan: Plan, session: Session, changes: Changes) -> list[dict[str, Any
     return fragments
 
 
-def _sweep(plan: Plan, session: Session) -> list[str]:
+def _sweep(plan: Plan, session: Session, allow_destroy: bool) -> list[str]:
     keep = {name for res in plan.resources for name in res.names.values()}
     dropped: list[str] = []
     if session.pg is not None and session.pg.embedded:
@@ -340,9 +368,8 @@ def _sweep(plan: Plan, session: Session) -> list[str]:
     if session.emulator_port is not None:
         from providers.local import bucket, pubsub
 
-        prefix = f"{plan.app}-{plan.env.name}-".lower()
-        dropped += pubsub.sweep(session, prefix, keep)
-        dropped += bucket.sweep(session, prefix, keep)
+        dropped += pubsub.sweep(session, keep, allow_destroy=allow_destroy)
+        dropped += bucket.sweep(session, keep, allow_destroy=allow_destroy)
     return dropped
 
 
@@ -492,6 +519,7 @@ def _remove_everything(directory: Path) -> None:
     """Servers, data and outputs of the env; the state file goes last, so an interrupted run still says `destroying`."""
     servers.stop_all(directory, keep_data=False)
     servers.remove_pg_data(directory)
+    servers.remove_accounts(directory)
     for path in sorted(directory.iterdir(), key=lambda p: p.name == "state.json"):
         if path.name in KEPT_ON_DESTROY:
             continue

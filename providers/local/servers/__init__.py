@@ -7,6 +7,7 @@ what the state records.
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -16,7 +17,16 @@ from orchestrator.core.errors import MissingTool
 from orchestrator.core.model import Kind, Language
 from providers.local.servers.emulator import EmulatorServer
 from providers.local.servers.postgres import PostgresServer, remove_pg_data
-from providers.local.servers.process import LOOPBACK, Launch, Running, Started, new_password, terminate
+from providers.local.servers.process import (
+    LOOPBACK,
+    Launch,
+    Running,
+    Started,
+    account_name,
+    new_password,
+    remove_system_user,
+    terminate,
+)
 from providers.local.servers.redis import RedisServer
 from providers.local.settings import settings_of
 
@@ -117,3 +127,12 @@ def stop_all(base: Path, *, keep_data: bool = True, only: Collection[str] | None
     for server in found:
         server.pid_file(base).unlink(missing_ok=True)
     return sorted(server.name for server in found)
+
+
+def remove_accounts(base: Path) -> None:
+    """As root: delete the system users the emulator and Redis of the environment at `base` ran as (stop them
+    first). Named after the state directory's real path, they are never another env's, nor a copy's."""
+    if os.geteuid() != 0:
+        return
+    for role in (EMULATOR.role, REDIS.role):
+        remove_system_user(account_name(base, role))

@@ -1,6 +1,12 @@
 """The local target's AWS-API emulator: moto's server, holding topics, queues and buckets in memory.
 
-Its launcher writes `emulator.pid` (pid and port) before it imports moto.
+Its directory (`<state dir>/emulator`, 0700, ours) holds its pid file, log and ownership mark; the emulator itself
+writes nothing there. Its launcher writes `emulator.pid` (pid and port) first, imports moto and the services we use
+(as root, the interpreter may live where the unprivileged user cannot read), then, as root, becomes the env's own
+system user before it serves.
+
+moto has no authentication: anyone on this machine who can reach 127.0.0.1 can read every message, read and write
+every object, and reset it (docs/local-target.md). It never listens beyond loopback.
 """
 
 from __future__ import annotations
@@ -14,26 +20,43 @@ from pathlib import Path
 
 from orchestrator.core.errors import MissingTool
 from orchestrator.core.model import Kind
+from providers.local import ownership
 from providers.local.servers.process import (
     LOOPBACK,
+    Account,
     Launch,
     Running,
     Started,
     choose_port,
+    env_account,
     minimal_env,
+    owned,
     pid_alive,
     spawn,
     wait_until,
 )
 
 NAME = "emulator"
+ROLE = "emu"
+"""Its system user is `orch-emu-<hash of the state directory>` (process.env_account)."""
 EMULATOR_MARKER = "moto.server"
+SERVICES = ("sns", "sqs", "s3")
 _EMULATOR_LAUNCHER = (
     "import os, sys\n"
-    "pidfile, port = sys.argv[1], sys.argv[2]\n"
+    "pidfile, port, uid, gid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])\n"
     "with open(pidfile + '.tmp', 'w') as fh: fh.write(f'{os.getpid()} {port}')\n"
     "os.replace(pidfile + '.tmp', pidfile)\n"
     "from moto.server import main\n"
+    "from moto.backends import get_backend\n"
+    "from moto.core.utils import get_pagination_model, get_service_model\n"
+    "import moto.moto_api._internal.urls\n"
+    f"for name in {SERVICES!r}:\n"
+    "    get_backend(name); __import__(f'moto.{name}.urls'); __import__(f'moto.{name}.responses')\n"
+    "    get_service_model(name)\n"
+    "    try: get_pagination_model(name)\n"
+    "    except Exception: pass\n"
+    "if uid >= 0:\n"
+    "    os.setgroups([]); os.setgid(gid); os.setuid(uid)\n"
     "main(['-H', '127.0.0.1', '-p', port])\n"
 )
 EMULATOR_STOP = signal.SIGKILL
@@ -41,30 +64,32 @@ EMULATOR_STOP = signal.SIGKILL
 
 
 def emulator_running(directory: Path) -> Running | None:
-    """(pid, port) of the emulator of `directory`, from the pid file its launcher wrote."""
+    """(pid, port) of the emulator of `directory`, from the pid file its launcher wrote: only a process working in
+    `directory`, whose directory carries this env's ownership mark, counts."""
     try:
         pid, port = (int(x) for x in (directory / "emulator.pid").read_text().split())
     except (OSError, ValueError):
         return None
-    return Running(pid, port) if pid_alive(pid, EMULATOR_MARKER, home=directory) else None
+    if not pid_alive(pid, EMULATOR_MARKER, home=directory) or not owned(directory.parent, directory):
+        return None
+    return Running(pid, port)
 
 
-def start_emulator(directory: Path, *, port: int) -> subprocess.Popen[bytes]:
+def start_emulator(
+    directory: Path, *, port: int, owner: ownership.Owner, account: Account | None = None
+) -> subprocess.Popen[bytes]:
     if importlib.util.find_spec("moto") is None:
         raise MissingTool(
             "the AWS-API emulator needs moto: pip install 'encore-orchestrator[local]'", where="local emulator"
         )
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ownership.write_file_mark(directory, owner)
     (directory / "emulator.pid").unlink(missing_ok=True)
     env = minimal_env(PYTHONUNBUFFERED="1", MOTO_PORT=str(port))
     # `-c` keeps the marker in the command line for pid_alive; the launcher runs moto's server main.
-    argv = [
-        sys.executable,
-        "-c",
-        _EMULATOR_LAUNCHER + f"# {EMULATOR_MARKER}",
-        str(directory / "emulator.pid"),
-        str(port),
-    ]
+    ids = [str(account.uid), str(account.gid)] if account else ["-1", "-1"]
+    argv = [sys.executable, "-c", _EMULATOR_LAUNCHER + f"# {EMULATOR_MARKER}", str(directory / "emulator.pid"),
+            str(port), *ids]
     return spawn(argv, log=directory / "emulator.log", env=env, cwd=directory)
 
 
@@ -89,6 +114,7 @@ def emulator_answers(port: int) -> bool:
 
 class EmulatorServer:
     name = NAME
+    role = ROLE
     kinds = frozenset({Kind.TOPIC, Kind.SUBSCRIPTION, Kind.BUCKET})
     marker = EMULATOR_MARKER
 
@@ -106,8 +132,9 @@ class EmulatorServer:
         running = emulator_running(directory)
         if running:
             return Started(running.port, ready=None)
+        owner = ownership.claim(launch.base)
         port = choose_port(launch.settings.emulator_port, launch.record.get("port"), setting="emulatorPort")
         launch.record["port"] = port
         launch.save()
-        proc = start_emulator(directory, port=port)
+        proc = start_emulator(directory, port=port, owner=owner, account=env_account(launch.base, ROLE))
         return Started(port, ready=lambda: wait_emulator(directory, proc, port))

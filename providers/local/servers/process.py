@@ -8,9 +8,12 @@ carries the server's marker.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import pwd
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from orchestrator.core.errors import BadInput, OrchestratorError
+from orchestrator.core.errors import BadInput, MissingTool, NotOwned, OrchestratorError
+from providers.local import ownership
 
 if TYPE_CHECKING:
     from providers.local.settings import Settings as LocalSettings
@@ -114,7 +118,7 @@ def _signal(pid: int, sig: signal.Signals) -> bool:
 
 @dataclass(frozen=True)
 class Account:
-    """The unprivileged system user PostgreSQL runs as when we are root."""
+    """An unprivileged system user a server runs as when we are root."""
 
     name: str
     uid: int
@@ -136,12 +140,14 @@ def spawn(
     env: dict[str, str] | None = None,
     account: Account | None = None,
     cwd: Path | None = None,
+    stdin: int | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start a server in its own session, output appended to `log`, surviving this process."""
+    """Start a server in its own session, output appended to `log`, surviving this process; `stdin` (a file
+    descriptor) is what it reads its configuration from when its own user cannot open the file."""
     with open(log, "ab") as out:
         return subprocess.Popen[bytes](
             argv,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin is None else stdin,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -219,3 +225,79 @@ class Started:
     port: int
     ready: Callable[[], None] | None
     """Waits until the server it spawned serves; None when the server was running already."""
+
+
+# ---------------------------------------------------------------- per-env accounts and ownership marks
+
+
+def env_account(base: Path, role: str) -> Account | None:
+    """As root: the system user that runs the `role` server of the state directory at `base` (created when
+    missing), named after the directory's real path, so that no two envs (nor a copy of one) share a uid and one
+    env's server can neither signal nor read another's. None when we are not root."""
+    if os.geteuid() != 0:
+        return None
+    name = account_name(base, role)
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        entry = create_system_user(name)
+    return Account(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+
+def account_name(base: Path, role: str) -> str:
+    return f"orch-{role}-{hashlib.sha256(str(base.resolve()).encode()).hexdigest()[:12]}"
+
+
+def create_system_user(name: str) -> pwd.struct_passwd:
+    """A system user with no home and no login shell (useradd, or busybox adduser)."""
+    nologin = next((p for p in ("/usr/sbin/nologin", "/sbin/nologin") if os.path.exists(p)), "/bin/false")
+    commands = [
+        ["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
+         nologin, name],
+        ["adduser", "-S", "-D", "-H", "-h", "/nonexistent", "-s", nologin, name],
+    ]
+    errors = []
+    for cmd in commands:
+        if shutil.which(cmd[0]) is None:
+            continue
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)  # created, or created concurrently by another run
+        errors.append(f"{cmd[0]}: {result.stderr.strip() or result.returncode}")
+    raise MissingTool(
+        f"running as root, the local servers need an unprivileged user {name!r} and it could not be created "
+        f"({'; '.join(errors) or 'no useradd or adduser'}); run as a normal user instead",
+        where="local servers",
+    )
+
+
+def remove_system_user(name: str) -> None:
+    """Delete the system user `name` (and its group) when it exists; its servers must be stopped."""
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return
+    for cmd in (["userdel", name], ["deluser", name]):
+        if shutil.which(cmd[0]) is not None:
+            subprocess.run(cmd, capture_output=True)
+            return
+
+
+def give(path: Path, account: Account | None) -> None:
+    """Make `path` (a directory, mode 0700) and everything in it belong to `account` (no link followed)."""
+    os.chmod(path, 0o700)
+    if account is None or os.lstat(path).st_uid == account.uid:
+        return
+    for root, dirs, files in os.walk(path):
+        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            os.lchown(name, account.uid, account.gid)
+
+
+def owned(base: Path, directory: Path) -> bool:
+    """Whether the server directory `directory` carries the mark of the state directory at `base`: a copied or
+    moved state directory, or a foreign mark, owns nothing there."""
+    try:
+        owner = ownership.current(base)
+    except NotOwned:
+        return False
+    return owner is not None and ownership.read_file_mark(directory) == owner.mark
