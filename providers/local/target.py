@@ -296,10 +296,8 @@ def emulator_lost(plan: Plan, state: State, ui: UI) -> list[str]:
 
 
 def lost_text(lost: list[str]) -> str:
-    counts: dict[str, int] = {}
-    for item in lost:
-        kind = item.split(" ", 1)[0]
-        counts[kind] = counts.get(kind, 0) + 1
+    kinds = [item.split(" ", 1)[0] for item in lost]
+    counts = {kind: kinds.count(kind) for kind in ("topic", "queue", "bucket") if kind in kinds}
     what = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
     return (f"the emulator lost {what} (it was reset: anyone on this machine can): they will be recreated, "
             f"their messages and objects are gone")

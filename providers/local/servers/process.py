@@ -65,10 +65,11 @@ def choose_port(configured: int | None, remembered: int | None, *, setting: str)
     return free_port()
 
 
-def pid_alive(pid: int, marker: str, *, home: Path | None = None) -> bool:
+def pid_alive(pid: int, marker: str, *, home: Path | None = None, uid: int | None = None) -> bool:
     """Whether `pid` runs and (where /proc tells) is a live process whose command line contains `marker` and,
     given `home`, whose working directory is `home`: each server runs in its env's own directory, so a pid file
-    copied with a state directory, or a pid reused by another env's server, is never taken for ours."""
+    copied with a state directory, or a pid reused by another env's server, is never taken for ours. Given `uid`
+    (an env's own system user), the process must run as that user."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -83,6 +84,8 @@ def pid_alive(pid: int, marker: str, *, home: Path | None = None) -> bool:
             _reap(pid)
             return False
         if marker.encode() not in proc.joinpath("cmdline").read_bytes():
+            return False
+        if uid is not None and proc.stat().st_uid != uid:
             return False
         return home is None or os.readlink(proc / "cwd") == str(home.resolve())
     except (OSError, IndexError):
@@ -241,6 +244,15 @@ def env_account(base: Path, role: str) -> Account | None:
         entry = pwd.getpwnam(name)
     except KeyError:
         entry = create_system_user(name)
+    return Account(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+
+def existing_account(base: Path, role: str) -> Account | None:
+    """The `role` user of the state directory at `base` when it exists (never created here)."""
+    try:
+        entry = pwd.getpwnam(account_name(base, role))
+    except KeyError:
+        return None
     return Account(entry.pw_name, entry.pw_uid, entry.pw_gid)
 
 

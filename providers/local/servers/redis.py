@@ -30,6 +30,7 @@ from providers.local.servers.process import (
     Started,
     choose_port,
     env_account,
+    existing_account,
     give,
     new_password,
     owned,
@@ -87,16 +88,20 @@ def _runs_as(binary: Path, account: Account) -> bool:
 
 
 def redis_running(directory: Path) -> Running | None:
-    """(pid, port) of the redis-server of `directory`: only a process working in its data directory, whose
-    directory carries this env's ownership mark, counts."""
+    """(pid, port) of the redis-server of `directory`, when its directory carries this env's ownership mark: as
+    root, only a process running as this env's own Redis user counts (wherever an administrator pointed its
+    working directory); without one, only a process working in its data directory."""
     try:
         pid = int((directory / "redis.pid").read_text().strip())
         port = int(re.search(r"^port (\d+)$", (directory / "redis.conf").read_text(), re.MULTILINE).group(1))  # type: ignore[union-attr]
     except (OSError, ValueError, AttributeError):
         return None
-    if not pid_alive(pid, REDIS_MARKER, home=directory / DATA) or not owned(directory.parent, directory):
-        return None
-    return Running(pid, port)
+    account = existing_account(directory.parent, ROLE) if os.geteuid() == 0 else None
+    if account is not None:
+        alive = pid_alive(pid, REDIS_MARKER, uid=account.uid)
+    else:
+        alive = pid_alive(pid, REDIS_MARKER, home=directory / DATA)
+    return Running(pid, port) if alive and owned(directory.parent, directory) else None
 
 
 ADMIN_USER = "orchestrator"
