@@ -15,8 +15,10 @@ import hashlib
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,12 +105,16 @@ class _Inputs:
     """The servers this plan needs (servers.needed)."""
     digest: str
     deploy_id: str
-    lost: list[str]
-    """What the state records on the emulator that it no longer holds (emulator_lost)."""
+    probe: Callable[[], list[str]]
+    """emulator_lost for this state, asked only when needed (it costs boto3 clients)."""
+
+    @cached_property
+    def lost(self) -> list[str]:
+        return self.probe()
 
     def up_to_date(self, plan: Plan) -> bool:
-        return (self.state.data.get("digest") == self.digest and not self.changes.removed and not self.lost
-                and _converged(plan, self.state, self.needs))
+        return (self.state.data.get("digest") == self.digest and not self.changes.removed
+                and _converged(plan, self.state, self.needs) and not self.lost)
 
 
 def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -134,7 +140,7 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
     needs = _servers_needed(plan, ui)
     digest = _digest(plan, opts.meta, values, migrations)
     return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id,
-                   emulator_lost(plan, state, ui))
+                   lambda: emulator_lost(plan, state, ui))
 
 
 def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
