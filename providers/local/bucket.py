@@ -13,6 +13,7 @@ from orchestrator.core.errors import BadInput
 from orchestrator.core.model import Bucket, Kind
 from providers.base import Context, Deployed
 from providers.local import ownership, servers
+from providers.local.servers.emulator import emulator_list
 from providers.local.session import EMULATOR_KEY, REGION
 
 if TYPE_CHECKING:
@@ -143,16 +144,16 @@ def sweep(session: Session, keep: set[str], *, allow_destroy: bool) -> list[str]
     return [f"bucket {name}" for name in ours]
 
 
-def missing(session: Session) -> list[str]:
-    """The buckets the state records as made that the emulator does not hold (reset or restarted), as
-    `bucket <name>`."""
+def missing(port: int, records: dict[str, dict[str, Any]]) -> list[str]:
+    """The buckets `records` (the state's resources) hold as made that the emulator on `port` does not (reset or
+    restarted), as `bucket <name>`."""
     wanted = [
         rec["names"]["bucket"]
-        for key, rec in session.state.resources.items()
+        for key, rec in records.items()
         if key.startswith(f"{Kind.BUCKET.value}:") and rec.get("status") == "ready"
         and rec.get("names", {}).get("bucket")
     ]
     if not wanted:
         return []
-    held = {b["Name"] for b in session.aws("s3").list_buckets().get("Buckets", [])}
+    held = set(emulator_list(port, "s3"))
     return [f"bucket {name}" for name in wanted if name not in held]

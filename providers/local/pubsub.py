@@ -18,6 +18,7 @@ from orchestrator.core.errors import BadInput
 from orchestrator.core.model import DeliveryGuarantee, Kind, Subscription, Topic
 from providers.base import Context, Deployed
 from providers.local import ownership, servers
+from providers.local.servers.emulator import emulator_list
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import PlannedResource
@@ -243,22 +244,19 @@ def sweep(session: Session, keep: set[str], *, allow_destroy: bool) -> list[str]
     return [f"topic {n}" for n in sorted(topics)] + [f"queue {n}" for n in sorted(queues)]
 
 
-def missing(session: Session) -> list[str]:
-    """The topics and queues the state records as made that the emulator does not hold (it was reset or
-    restarted: it keeps nothing on disk and has no authentication), as `topic <name>` / `queue <name>`."""
-    records = [
-        (Kind(key.split(":", 1)[0]), rec.get("names", {}))
-        for key, rec in session.state.resources.items()
+def missing(port: int, records: dict[str, dict[str, Any]]) -> list[str]:
+    """The topics and queues `records` (the state's resources) hold as made that the emulator on `port` does not
+    (it was reset or restarted: it keeps nothing on disk and has no authentication), as `topic <name>` /
+    `queue <name>`."""
+    wanted = [
+        (kind, name)
+        for key, rec in records.items()
         if rec.get("status") == "ready" and key.split(":", 1)[0] in (Kind.TOPIC.value, Kind.SUBSCRIPTION.value)
+        for role, name in sorted(rec.get("names", {}).items())
+        if (kind := {"topic": "topic", "subscription": "queue", "dead_letter": "queue"}.get(role))
     ]
-    if not records:
+    if not wanted:
         return []
-    topics, queues = _topics(session.aws("sns")), _queues(session.aws("sqs"))
-    lost = []
-    for kind, names in records:
-        if kind is Kind.TOPIC:
-            lost += [f"topic {n}" for role, n in names.items() if role == "topic" and n not in topics]
-        else:
-            lost += [f"queue {n}" for role, n in sorted(names.items())
-                     if role in ("subscription", "dead_letter") and n not in queues]
-    return lost
+    held = {arn.rsplit(":", 1)[1] for arn in emulator_list(port, "sns", "ListTopics")}
+    held |= {url.rsplit("/", 1)[1] for url in emulator_list(port, "sqs", "ListQueues")}
+    return [f"{kind} {name}" for kind, name in wanted if name not in held]

@@ -106,7 +106,7 @@ class _Inputs:
     digest: str
     deploy_id: str
     probe: Callable[[], list[str]]
-    """emulator_lost for this state, asked only when needed (it costs boto3 clients)."""
+    """emulator_lost for this state, asked only when needed (a few requests to the emulator)."""
 
     @cached_property
     def lost(self) -> list[str]:
@@ -140,7 +140,7 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
     needs = _servers_needed(plan, ui)
     digest = _digest(plan, opts.meta, values, migrations)
     return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id,
-                   lambda: emulator_lost(plan, state, ui))
+                   lambda: emulator_lost(state))
 
 
 def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -288,7 +288,7 @@ def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
     )
 
 
-def emulator_lost(plan: Plan, state: State, ui: UI) -> list[str]:
+def emulator_lost(state: State) -> list[str]:
     """What the state records on the running emulator that it no longer holds: it has no authentication, so anyone
     on this machine can reset it (a stopped or restarted emulator is found by _converged)."""
     running = servers.EMULATOR.running(state.dir)
@@ -296,9 +296,7 @@ def emulator_lost(plan: Plan, state: State, ui: UI) -> list[str]:
         return []
     from providers.local import bucket, pubsub
 
-    session = Session(plan.env, state, ui)
-    session.ports[servers.EMULATOR.name] = running.port
-    return pubsub.missing(session) + bucket.missing(session)
+    return pubsub.missing(running.port, state.resources) + bucket.missing(running.port, state.resources)
 
 
 def lost_text(lost: list[str]) -> str:

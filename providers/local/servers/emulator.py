@@ -15,7 +15,9 @@ import importlib.util
 import signal
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from orchestrator.core.errors import MissingTool
@@ -26,6 +28,7 @@ from providers.local.servers.process import (
     Account,
     Launch,
     Running,
+    ServerFailed,
     Started,
     choose_port,
     env_account,
@@ -110,6 +113,36 @@ def emulator_answers(port: int) -> bool:
             return resp.status == 200 and b"moto" in resp.read().lower()
     except OSError:
         return False
+
+
+def emulator_list(port: int, service: str, action: str = "") -> list[str]:
+    """The texts of every element called `Name`, `TopicArn` or `QueueUrl` in the answer to a query-protocol `action`
+    of `service` (an S3 GET / without one): what was made, read without boto3, whose import and clients cost more
+    than a no-op deploy's every other step. moto trusts the service named in the credential scope, unsigned."""
+    scope = f"Credential=test/20240101/us-east-1/{service}/aws4_request"
+    auth = f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host, Signature=0"
+    found: list[str] = []
+    token = None
+    while True:
+        params = {"Action": action, "Version": _VERSIONS.get(service, ""), **({"NextToken": token} if token else {})}
+        body = urllib.parse.urlencode(params).encode() if action else None
+        request = urllib.request.Request(f"http://{LOOPBACK}:{port}/", data=body, headers={
+            "Authorization": auth, "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                root = ET.fromstring(resp.read())
+        except (OSError, ET.ParseError) as exc:
+            raise ServerFailed(f"the AWS-API emulator did not answer {action or 'ListBuckets'}: {exc}",
+                               where=f"{LOOPBACK}:{port}") from None
+        texts = {el.tag.rsplit("}", 1)[-1]: el.text for el in root.iter()}
+        found += [el.text or "" for el in root.iter() if el.tag.rsplit("}", 1)[-1] in _LISTED]
+        token = texts.get("NextToken")
+        if not token:
+            return found
+
+
+_VERSIONS = {"sns": "2010-03-31", "sqs": "2012-11-05"}
+_LISTED = ("Name", "TopicArn", "QueueUrl")
 
 
 class EmulatorServer:
