@@ -144,6 +144,19 @@ def sweep(session: Session, keep: set[str], *, allow_destroy: bool) -> list[str]
     return [f"bucket {name}" for name in ours]
 
 
+def retag(session: Session, previous: ownership.Owner, owner: ownership.Owner) -> list[str]:
+    """For `takeover`: every bucket carrying `previous`'s mark gets `owner`'s (its other tags kept)."""
+    s3 = session.aws("s3")
+    done = []
+    for name in sorted(b["Name"] for b in s3.list_buckets().get("Buckets", [])):
+        if _mark(s3, name) == previous.mark:
+            others = [t for t in s3.get_bucket_tagging(Bucket=name)["TagSet"] if t["Key"] != ownership.TAG_KEY]
+            tags = [*others, {"Key": ownership.TAG_KEY, "Value": owner.mark}]
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
+            done.append(f"bucket {name}")
+    return done
+
+
 def missing(port: int, records: dict[str, dict[str, Any]]) -> list[str]:
     """The buckets `records` (the state's resources) hold as made that the emulator on `port` does not (reset or
     restarted), as `bucket <name>`."""

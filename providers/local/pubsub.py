@@ -244,6 +244,22 @@ def sweep(session: Session, keep: set[str], *, allow_destroy: bool) -> list[str]
     return [f"topic {n}" for n in sorted(topics)] + [f"queue {n}" for n in sorted(queues)]
 
 
+def retag(session: Session, previous: ownership.Owner, owner: ownership.Owner) -> list[str]:
+    """For `takeover`: every topic and queue carrying `previous`'s mark gets `owner`'s; returns what was retagged."""
+    sns, sqs = session.aws("sns"), session.aws("sqs")
+    tag = {"Key": ownership.TAG_KEY, "Value": owner.mark}
+    done = []
+    for name, arn in sorted(_topics(sns).items()):
+        if _topic_mark(sns, arn) == previous.mark:
+            sns.tag_resource(ResourceArn=arn, Tags=[tag])
+            done.append(f"topic {name}")
+    for name, url in sorted(_queues(sqs).items()):
+        if _queue_mark(sqs, url) == previous.mark:
+            sqs.tag_queue(QueueUrl=url, Tags={ownership.TAG_KEY: owner.mark})
+            done.append(f"queue {name}")
+    return done
+
+
 def missing(port: int, records: dict[str, dict[str, Any]]) -> list[str]:
     """The topics and queues `records` (the state's resources) hold as made that the emulator on `port` does not
     (it was reset or restarted: it keeps nothing on disk and has no authentication), as `topic <name>` /

@@ -220,13 +220,15 @@ def test_stop_never_signals_another_envs_servers_named_by_a_stale_pid(project: P
     finally:
         for server, path in files.items():
             path.write_text(saved[server])
-    # A foreign mark in our own server's directory: not ours either, left running.
+    # A foreign mark in our own server's directory: refused, naming the owner, and left running.
     emulator_dir = project.env_dir(ours) / "emulator"
     ours_pid = one(project, ours, "emulator")
     mark = (emulator_dir / ownership.TAG_KEY).read_text()
     (emulator_dir / ownership.TAG_KEY).write_text(ownership.MARK_PREFIX + "0" * 32 + "\n")
     try:
-        assert project.cli("stop", "--env", ours).code == 0
+        result = project.cli("stop", "--env", ours)
+        assert result.code == ExitCode.NOT_OWNED and result.one_line_error, str(result)
+        assert "0" * 32 in result.stderr and f"pid {ours_pid}" in result.stderr, str(result)
         assert Path(f"/proc/{ours_pid}").exists()
     finally:
         (emulator_dir / ownership.TAG_KEY).write_text(mark)
@@ -362,4 +364,54 @@ def test_removing_one_subscription_of_a_topic_keeps_publishing_working(project: 
     audit = sqs.get_queue_url(QueueName=names(project, env, "subscription:events/audit")["subscription"])["QueueUrl"]
     received = sqs.receive_message(QueueUrl=audit, WaitTimeSeconds=2).get("Messages", [])
     assert len(received) == 1 and "delivered" in received[0]["Body"]
+    project.destroy(env)
+
+
+# ---------------------------------------------------------------- takeover's building blocks
+
+
+class _Emulator:
+    """What pubsub/bucket.retag use of a Session: its boto3 clients."""
+
+    def __init__(self, clients: tuple[Any, Any, Any]) -> None:
+        self.clients: dict[str, Any] = dict(zip(("sns", "sqs", "s3"), clients, strict=True))
+
+    def aws(self, service: str) -> Any:
+        return self.clients[service]
+
+
+def test_retag_and_remark_move_everything_of_one_owner_and_nothing_else(project: Project) -> None:
+    from providers.local import bucket, pubsub, servers
+
+    meta = app(project, "retag")
+    env = project.stack("own-retag", local=REDIS, secrets_for=meta)
+    project.deploy(env, meta)
+    sns, sqs, s3 = emulated = clients(project, env)
+    s3.create_bucket(Bucket="someone-elses")
+    base = project.env_dir(env)
+    previous = ownership.current(base)
+    assert previous is not None
+    moved = ownership.Owner("ab" * 16, base)
+    session: Any = _Emulator(emulated)
+    retagged = pubsub.retag(session, previous, moved) + bucket.retag(session, previous, moved)
+    remarked = servers.remark(base, previous, moved)
+    try:
+        assert len(retagged) == 2 + 4 + 1, retagged
+        assert remarked == ["emulator", "redis"]
+        for arn in (t["TopicArn"] for t in sns.list_topics()["Topics"]):
+            tags = sns.list_tags_for_resource(ResourceArn=arn)["Tags"]
+            assert {"Key": ownership.TAG_KEY, "Value": moved.mark} in tags
+        for url in sqs.list_queues()["QueueUrls"]:
+            assert sqs.list_queue_tags(QueueUrl=url)["Tags"][ownership.TAG_KEY] == moved.mark
+        with pytest.raises(Exception, match="NoSuchTagSet"):
+            s3.get_bucket_tagging(Bucket="someone-elses")
+        assert ownership.read_file_mark(base / "redis") == moved.mark
+        result = project.cli("stop", "--env", env)  # now another owner's servers: refused
+        assert result.code == ExitCode.NOT_OWNED, str(result)
+    finally:
+        back = pubsub.retag(session, moved, previous) + bucket.retag(session, moved, previous)
+        servers.remark(base, moved, previous)
+    assert len(back) == 7
+    again = project.deploy(env, meta)
+    assert "no changes" in again.stdout + again.stderr, str(again)
     project.destroy(env)

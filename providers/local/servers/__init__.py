@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from orchestrator.core.errors import MissingTool
 from orchestrator.core.model import Kind, Language
+from providers.local.ownership import Owner, read_file_mark, write_file_mark
 from providers.local.servers.emulator import EmulatorServer
 from providers.local.servers.postgres import PostgresServer, remove_pg_data
 from providers.local.servers.process import (
@@ -136,3 +137,14 @@ def remove_accounts(base: Path) -> None:
         return
     for role in (EMULATOR.role, REDIS.role):
         remove_system_user(account_name(base, role))
+
+
+def remark(base: Path, previous: Owner, owner: Owner) -> list[str]:
+    """For `takeover`: the emulator's and Redis's directories carrying `previous`'s mark get `owner`'s."""
+    done = []
+    for server in (EMULATOR, REDIS):
+        directory = base / server.name
+        if read_file_mark(directory) == previous.mark:
+            write_file_mark(directory, owner)
+            done.append(server.name)
+    return done

@@ -30,10 +30,10 @@ from providers.local.servers.process import (
     Running,
     ServerFailed,
     Started,
+    check_owned,
     choose_port,
     env_account,
     minimal_env,
-    owned,
     pid_alive,
     spawn,
     wait_until,
@@ -68,13 +68,14 @@ EMULATOR_STOP = signal.SIGKILL
 
 def emulator_running(directory: Path) -> Running | None:
     """(pid, port) of the emulator of `directory`, from the pid file its launcher wrote: only a process working in
-    `directory`, whose directory carries this env's ownership mark, counts."""
+    `directory` counts, and only when the directory carries this env's ownership mark (else NotOwned)."""
     try:
         pid, port = (int(x) for x in (directory / "emulator.pid").read_text().split())
     except (OSError, ValueError):
         return None
-    if not pid_alive(pid, EMULATOR_MARKER, home=directory) or not owned(directory.parent, directory):
+    if not pid_alive(pid, EMULATOR_MARKER, home=directory):
         return None
+    check_owned(directory.parent, directory, f"the emulator (pid {pid})")
     return Running(pid, port)
 
 

@@ -283,16 +283,19 @@ def create_system_user(name: str) -> pwd.struct_passwd:
     )
 
 
-def remove_system_user(name: str) -> None:
-    """Delete the system user `name` (and its group) when it exists; its servers must be stopped."""
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return
-    for cmd in (["userdel", name], ["deluser", name]):
-        if shutil.which(cmd[0]) is not None:
-            subprocess.run(cmd, capture_output=True)
+def remove_system_user(name: str, *, timeout: float = 5.0) -> None:
+    """Delete the system user `name` (and its group) when it exists; its servers must be stopped. Retried for a
+    while: a server killed a moment ago still counts as the user's process until its parent reaps it."""
+    cmd = next(([tool, name] for tool in ("userdel", "deluser") if shutil.which(tool)), None)
+    deadline = time.monotonic() + timeout
+    while cmd is not None:
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
             return
+        if subprocess.run(cmd, capture_output=True).returncode == 0 or time.monotonic() > deadline:
+            return
+        time.sleep(0.1)
 
 
 def give(path: Path, account: Account | None) -> None:
@@ -305,11 +308,13 @@ def give(path: Path, account: Account | None) -> None:
             os.lchown(name, account.uid, account.gid)
 
 
-def owned(base: Path, directory: Path) -> bool:
-    """Whether the server directory `directory` carries the mark of the state directory at `base`: a copied or
-    moved state directory, or a foreign mark, owns nothing there."""
-    try:
-        owner = ownership.current(base)
-    except NotOwned:
-        return False
-    return owner is not None and ownership.read_file_mark(directory) == owner.mark
+def check_owned(base: Path, directory: Path, what: str) -> None:
+    """NotOwned, naming the owner, unless the server directory `directory` (where a live server of ours was found)
+    carries the mark of the state directory at `base`: nothing is stopped or used on a mismatch, and a moved state
+    directory owns nothing until `orchestrator takeover`."""
+    owner = ownership.current(base)
+    found = ownership.read_file_mark(directory)
+    if owner is None:
+        raise NotOwned(f"{what} runs here but this state directory has no ownership file; leaving it alone",
+                       where=str(directory))
+    ownership.check(found, owner, f"{what} ({directory})")

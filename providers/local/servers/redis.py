@@ -28,12 +28,12 @@ from providers.local.servers.process import (
     Launch,
     Running,
     Started,
+    check_owned,
     choose_port,
     env_account,
     existing_account,
     give,
     new_password,
-    owned,
     pid_alive,
     run_as,
     spawn,
@@ -88,9 +88,9 @@ def _runs_as(binary: Path, account: Account) -> bool:
 
 
 def redis_running(directory: Path) -> Running | None:
-    """(pid, port) of the redis-server of `directory`, when its directory carries this env's ownership mark: as
-    root, only a process running as this env's own Redis user counts (wherever an administrator pointed its
-    working directory); without one, only a process working in its data directory."""
+    """(pid, port) of the redis-server of `directory`: as root, only a process running as this env's own Redis user
+    counts (wherever an administrator pointed its working directory); without one, only a process working in its
+    data directory; and only when the directory carries this env's ownership mark (else NotOwned)."""
     try:
         pid = int((directory / "redis.pid").read_text().strip())
         port = int(re.search(r"^port (\d+)$", (directory / "redis.conf").read_text(), re.MULTILINE).group(1))  # type: ignore[union-attr]
@@ -101,7 +101,10 @@ def redis_running(directory: Path) -> Running | None:
         alive = pid_alive(pid, REDIS_MARKER, uid=account.uid)
     else:
         alive = pid_alive(pid, REDIS_MARKER, home=directory / DATA)
-    return Running(pid, port) if alive and owned(directory.parent, directory) else None
+    if not alive:
+        return None
+    check_owned(directory.parent, directory, f"redis-server (pid {pid})")
+    return Running(pid, port)
 
 
 ADMIN_USER = "orchestrator"
