@@ -187,12 +187,13 @@ def test_a_redis_binary_its_user_cannot_run_is_copied(tmp_path: Path) -> None:
     shutil.copy2(redis_server.redis_binary(), binary)
     account = process.env_account(tmp_path, "redis")
     assert account is not None
+    runnable = redis_server.runnable_binary(binary, account)
     try:
-        runnable = redis_server.runnable_binary(binary, account)
         assert runnable.is_relative_to(redis_server.BINARY_HOME)
         out = subprocess.run([str(runnable), "--version"], user=account.uid, capture_output=True, cwd="/")
         assert out.returncode == 0 and b"Redis server" in out.stdout
     finally:
+        runnable.unlink()
         process.remove_system_user(account.name)
 
 
