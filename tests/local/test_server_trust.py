@@ -197,6 +197,26 @@ def test_a_redis_binary_its_user_cannot_run_is_copied(tmp_path: Path) -> None:
         process.remove_system_user(account.name)
 
 
+def test_redis_data_kept_where_earlier_versions_kept_it_is_moved_into_its_data_directory(tmp_path: Path) -> None:
+    import redis
+
+    directory = tmp_path / "redis"
+    directory.mkdir(mode=0o700)
+    (directory / "appendonly.aof").write_bytes(b"*3\r\n$3\r\nSET\r\n$4\r\nkept\r\n$3\r\nyes\r\n")
+    port = process.free_port()
+    proc = redis_server.start_redis(directory, port=port, password="pw", admin_password="adm",
+                                    binary=redis_server.redis_binary(), owner=ownership.claim(tmp_path))
+    try:
+        redis_server.wait_redis(directory, proc, port, "pw")
+        client = redis.Redis(host="127.0.0.1", port=port, password="pw")
+        assert client.get("kept") == b"yes"
+        client.close()
+        assert (directory / "data" / "appendonly.aof").exists() and not (directory / "appendonly.aof").exists()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 # ---------------------------------------------------------------- stale pids
 
 

@@ -115,6 +115,8 @@ ADMIN_COMMANDS = (
 )
 """Denied to the one user an app logs in as: with them, whoever holds the password from the runtime config could
 write files anywhere the server's user can (`CONFIG SET dir` + `SAVE`), load code or read every client's traffic."""
+AOF_NAMES = ("appendonly.aof", "appendonlydir")
+"""The append-only file of Redis 6, the directory of Redis 7."""
 NOBODY_COMMANDS = ("debug", "module")
 """Denied to the administrator too: nothing the orchestrator does needs them."""
 
@@ -135,6 +137,9 @@ def start_redis(
     os.chmod(directory, 0o700)
     data = directory / DATA
     data.mkdir(exist_ok=True, mode=0o700)
+    for name in AOF_NAMES:  # where versions before `data/` kept it
+        if (directory / name).exists() and not (data / name).exists():
+            os.replace(directory / name, data / name)
     give(data, account)
     ownership.write_file_mark(directory, owner)
     deny = " ".join("-" + c for c in ADMIN_COMMANDS)
