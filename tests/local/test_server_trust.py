@@ -322,6 +322,11 @@ def test_leftovers_are_swept_by_tag_and_never_with_data_without_allow_destroy(pr
                   "foreign": sqs.create_queue(QueueName=prefix + "theirs",
                                               tags={ownership.TAG_KEY: ownership.MARK_PREFIX + "e" * 32})["QueueUrl"]}
     s3.create_bucket(Bucket=prefix + "lookalike-bucket")
+    left_bucket = prefix + "left-bucket"  # as a run whose record was lost would have left it: ours, with objects
+    s3.create_bucket(Bucket=left_bucket)
+    s3.put_bucket_tagging(Bucket=left_bucket, Tagging={"TagSet": [{"Key": ownership.TAG_KEY,
+                                                                   "Value": mark_of(project, env)}]})
+    s3.put_object(Bucket=left_bucket, Key="object", Body=b"data")
     topic_arn = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if ":" + prefix + "events" in t["TopicArn"])
     sns.publish(TopicArn=topic_arn, Message="keep me")
     for path, data in older.items():
@@ -331,12 +336,17 @@ def test_leftovers_are_swept_by_tag_and_never_with_data_without_allow_destroy(pr
     assert result.code == ExitCode.BAD_INPUT and result.one_line_error, str(result)
     assert audit in result.stderr and "--allow-destroy" in result.stderr, str(result)
     assert audit in {u.rsplit("/", 1)[1] for u in sqs.list_queues()["QueueUrls"]}
+    sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=audit)["QueueUrl"])
+    result = project.deploy(env, after, expect=None)
+    assert result.code == ExitCode.BAD_INPUT and left_bucket in result.stderr, str(result)  # the bucket's turn
+    assert s3.get_object(Bucket=left_bucket, Key="object")["Body"].read() == b"data"
 
     project.deploy(env, after, "--allow-destroy")
     left = {u.rsplit("/", 1)[1] for u in sqs.list_queues().get("QueueUrls", [])}
     assert left == {prefix + "lookalike", prefix + "theirs"}, left
     assert sns.list_topics()["Topics"] == []
-    assert prefix + "lookalike-bucket" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert prefix + "lookalike-bucket" in buckets and left_bucket not in buckets
     for url in lookalikes.values():
         sqs.delete_queue(QueueUrl=url)
     project.destroy(env)
