@@ -19,8 +19,10 @@ import hashlib
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,10 +113,16 @@ class _Inputs:
     deploy_id: str
     owner: Owner | None
     """None before the first deploy claims one."""
+    probe: Callable[[], list[str]]
+    """emulator_lost for this state, asked only when needed (a few requests to the emulator)."""
+
+    @cached_property
+    def lost(self) -> list[str]:
+        return self.probe()
 
     def up_to_date(self, plan: Plan) -> bool:
         return (self.state.data.get("digest") == self.digest and not self.changes.removed
-                and _converged(plan, self.state, self.needs))
+                and _converged(plan, self.state, self.needs) and not self.lost)
 
 
 def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -140,7 +148,8 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
         raise BadInput("the local target needs the app metadata to hand to the runtime", where="deploy")
     needs = _servers_needed(plan, ui)
     digest = _digest(plan, opts.meta, values, migrations)
-    return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id, owner)
+    return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id, owner,
+                   lambda: emulator_lost(state))
 
 
 def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -159,6 +168,8 @@ def drift(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> 
     if "digest" not in inputs.state.data:
         return [f"env {plan.env.name}: nothing is deployed here yet"]
     reasons = list(missing)
+    if inputs.lost:
+        reasons.append(lost_text(inputs.lost))
     if inputs.state.data.get("digest") != inputs.digest:
         reasons.append("the app's metadata, migrations or secret values changed since the last deploy")
     if not _converged(plan, inputs.state, inputs.needs):
@@ -249,7 +260,7 @@ def _deploy(plan: Plan, opts: Options, ui: UI, inputs: _Inputs) -> None:
         for key in changes.removed:
             _remove(session, key)
         fragments = _apply(plan, session, changes)
-        leftovers = _sweep(plan, session)
+        leftovers = _sweep(plan, session, opts.allow_destroy)
         if leftovers:
             ui.step(f"removed leftovers of an interrupted run: {', '.join(leftovers)}")
         _write(plan, state, fragments, meta, digest, inputs.deploy_id)
@@ -312,6 +323,25 @@ def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
     )
 
 
+def emulator_lost(state: State) -> list[str]:
+    """What the state records on the running emulator that it no longer holds: it has no authentication, so anyone
+    on this machine can reset it (a stopped or restarted emulator is found by _converged)."""
+    running = servers.EMULATOR.running(state.dir)
+    if running is None or running.pid != state.data.get("emulator_pid"):
+        return []
+    from providers.local import bucket, pubsub
+
+    return pubsub.missing(running.port, state.resources) + bucket.missing(running.port, state.resources)
+
+
+def lost_text(lost: list[str]) -> str:
+    kinds = [item.split(" ", 1)[0] for item in lost]
+    counts = {kind: kinds.count(kind) for kind in ("topic", "queue", "bucket") if kind in kinds}
+    what = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
+    return (f"the emulator lost {what} (it was reset: anyone on this machine can): they will be recreated, "
+            f"their messages and objects are gone")
+
+
 def _emulator_pid(state: State) -> int | None:
     live = servers.EMULATOR.running(state.dir)
     return live[0] if live else None
@@ -371,7 +401,7 @@ def _planned_names(plan: Plan) -> set[str]:
     return {name for res in plan.resources for name in res.names.values()}
 
 
-def _sweep(plan: Plan, session: Session) -> list[str]:
+def _sweep(plan: Plan, session: Session, allow_destroy: bool) -> list[str]:
     keep = _planned_names(plan)
     dropped: list[str] = []
     if session.pg is not None:
@@ -379,9 +409,8 @@ def _sweep(plan: Plan, session: Session) -> list[str]:
     if session.emulator_port is not None:
         from providers.local import bucket, pubsub
 
-        prefix = f"{plan.app}-{plan.env.name}-".lower()
-        dropped += pubsub.sweep(session, prefix, keep)
-        dropped += bucket.sweep(session, prefix, keep)
+        dropped += pubsub.sweep(session, keep, allow_destroy=allow_destroy)
+        dropped += bucket.sweep(session, keep, allow_destroy=allow_destroy)
     return dropped
 
 
@@ -539,6 +568,7 @@ def _remove_everything(directory: Path, owner: Owner | None) -> None:
     servers.remove_pg_data(directory)
     if owner is not None:
         postgres.remove_account(directory, owner)
+    servers.remove_accounts(directory)
     for path in sorted(directory.iterdir(), key=lambda p: p.name == "state.json"):
         if path.name in KEPT_ON_DESTROY:
             continue
@@ -581,6 +611,9 @@ def takeover(env: Env, opts: Options, ui: UI) -> int:
             f"becomes {new.id}):")
     if cluster:
         ui.info(f"  PostgreSQL cluster {link} (its server is stopped and started again)")
+    for server in (servers.EMULATOR, servers.REDIS):
+        if (directory / server.name).exists():
+            ui.info(f"  the {server.name}'s directory (a running {server.name} is stopped; the next deploy starts it)")
     where = "the external server" if external else "the cluster"
     ui.info(f"  every database and role on {where} marked with owner id {old.id}"
             + (f" ({', '.join(recorded)} in the state)" if recorded else ""))
@@ -593,6 +626,7 @@ def takeover(env: Env, opts: Options, ui: UI) -> int:
             return 1
     if cluster:
         postgres.take_over_cluster(directory, old, new)
+    restarted = servers.hand_over(directory, old, new)
     remarked: dict[str, list[str]] = {"databases": [], "roles": []}
     if cluster or external:
         session = Session(env, state, ui, owner=new)
@@ -607,6 +641,9 @@ def takeover(env: Env, opts: Options, ui: UI) -> int:
     ownership.adopt(directory)
     ui.success(f"env {env.name}: took over {len(remarked['databases'])} database(s) and {len(remarked['roles'])} "
                f"role(s){' and the PostgreSQL cluster' if cluster else ''}; owner id {new.id}")
+    if restarted:
+        ui.info(f"stopped {', '.join(restarted)}: the next deploy starts {'them' if len(restarted) > 1 else 'it'} "
+                "again (the emulator's topics, queues and buckets are made again, without their messages and objects)")
     return 0
 
 
