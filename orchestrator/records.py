@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, field_validator
 
 from orchestrator.core.errors import OrchestratorError
 from orchestrator.core.model import Language
@@ -35,6 +35,24 @@ _COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 class SecretInRecord(OrchestratorError):
     """A secret value would have been written into a deployment record (a bug: the deploy stops)."""
+
+
+class _RecordedResource(BaseModel):
+    """The types readers of a recorded plan rely on (orchestrator.diff, `declared_secrets`); a field may be missing
+    and others added (a record from another version), but a present field of another type is refused."""
+
+    kind: str
+    name: str
+    names: dict[str, str] = {}
+    spec: dict[str, Any] | None = None
+    settings: dict[str, Any] = {}
+
+
+class _RecordedPlan(BaseModel):
+    app: str = ""
+    env: dict[str, Any] = {}
+    resources: list[_RecordedResource] = []
+    grants: list[tuple[str, str, str]] = []
 
 
 class DeploymentRecord(BaseModel):
@@ -62,6 +80,17 @@ class DeploymentRecord(BaseModel):
     deployed_at: AwareDatetime
     deployed_by: str
     """`user@host`."""
+
+    @field_validator("plan")
+    @classmethod
+    def _plan_readable(cls, plan: dict[str, Any]) -> dict[str, Any]:
+        """A plan whose resources or grants have the wrong shape is refused when read, not when diffed."""
+        try:
+            _RecordedPlan.model_validate(plan)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ValueError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        return plan
 
     @classmethod
     def new(

@@ -136,7 +136,8 @@ ROLES = ("server", "topic", "queue", "bucket", "cache", "secret", "cron", "ident
 PARTS: Mapping[str, str] = {
     "settings": "the model of the stack's `orchestrator:<cloud>` block (`Settings`), `region(provider_config)` and "
     "optionally `check_deploy(plan)`: what a deploy needs from the stack file, refused before anything is touched",
-    "session": "`start(plan, app_root)`: env-wide resources; `.fragments()` and `.outputs()` after the handlers ran",
+    "session": "`start(plan, app_root)`: env-wide resources; `.fragments()` and `.outputs(provisioned)` after the "
+    "handlers ran",
     "mocks": "`new_resource(token, inputs, name, region)` and `call(token, args, region)`: mock outputs for the graph",
     "policy": "`RULES`: this cloud's security-baseline rules over the rendered graph",
     "probes": "`PUBSUB` and `BUCKET`: how `verify` talks to the runtime-config providers this cloud writes",

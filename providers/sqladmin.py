@@ -107,98 +107,97 @@ def scram_verifier(password: str, *, salt: bytes | None = None, iterations: int 
     return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
-def ensure_database(ex: Executor, *, database: str, role: str, password: str) -> None:
+def ensure_database(ex: Executor, *, database: str, role: str, password: str, mark: str | None = None) -> None:
     """A login role with `password` owning `database`, which no other (non-superuser) role can connect to.
 
-    Idempotent: an existing role gets the password again, an existing database its privileges.
+    Idempotent: an existing role gets the password again, an existing database its privileges. With `mark`
+    (the local target's ownership mark), a new role is created with `COMMENT ON ROLE` in the same statement
+    and the database gets `COMMENT ON DATABASE`; the caller checks existing marks (`marks`) first.
     """
     verifier = quote_literal(scram_verifier(password))
-    r = quote_ident(role)
+    r, db = quote_ident(role), quote_ident(database)
+    attributes = f"{_LOGIN} PASSWORD {verifier}"
     if ex.query("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)):
         ex.query(f"ALTER ROLE {r} WITH {_RELOGIN} PASSWORD {verifier}")
+        if mark is not None:
+            ex.query(f"COMMENT ON ROLE {r} IS {quote_literal(mark)}")
+    elif mark is None:
+        ex.query(f"CREATE ROLE {r} WITH {attributes}")
     else:
-        ex.query(f"CREATE ROLE {r} WITH {_LOGIN} PASSWORD {verifier}")
+        # One statement, so a role never exists without its mark (a run killed between two would leave one).
+        ex.query(_do_block(f"CREATE ROLE {r} WITH {attributes}; COMMENT ON ROLE {r} IS {quote_literal(mark)};"))
     if not ex.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0][0]:
         # Managed servers (RDS) have no superuser: the admin must be a member of the role to own objects as it.
         ex.query(f"GRANT {r} TO CURRENT_USER")
     if not ex.query("SELECT 1 FROM pg_database WHERE datname = %s", (database,)):
-        ex.query(_create_database(database, role))
-    for sql, in_database in _ownership(database, role):
-        ex.query(sql, database=database if in_database else None)
+        ex.query(f"CREATE DATABASE {db} OWNER {r} ENCODING 'UTF8' TEMPLATE template0")
+    ex.query(f"ALTER DATABASE {db} OWNER TO {r}")
+    if mark is not None:
+        ex.query(f"COMMENT ON DATABASE {db} IS {quote_literal(mark)}")
+    ex.query(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC")
+    ex.query(f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {db} TO {r}")
+    ex.query("REVOKE ALL ON SCHEMA public FROM PUBLIC", database=database)
+    ex.query(f"GRANT ALL ON SCHEMA public TO {r}", database=database)
 
 
 _LOGIN = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
 _RELOGIN = "LOGIN NOCREATEDB NOCREATEROLE"
 """For ALTER ROLE: since PostgreSQL 16 only a superuser may name (NO)SUPERUSER there, and managed servers' admins
-(RDS, Azure) are none; an admin without it never made the role a superuser."""
+(RDS, Cloud SQL, Azure) are none; an admin without it never made the role a superuser."""
 
 
-def _create_database(database: str, role: str) -> str:
-    return f"CREATE DATABASE {quote_ident(database)} OWNER {quote_ident(role)} ENCODING 'UTF8' TEMPLATE template0"
+def _do_block(body: str) -> str:
+    tag = "$orchestrator$"
+    if tag in body:
+        raise ValueError(f"a DO block body cannot contain {tag}")
+    return f"DO {tag} BEGIN {body} END {tag}"
 
 
-def _ownership(database: str, role: str) -> list[tuple[str, bool]]:
-    """(statement, run inside `database`) making `role` own `database` alone."""
-    r, db = quote_ident(role), quote_ident(database)
-    return [
-        (f"ALTER DATABASE {db} OWNER TO {r}", False),
-        (f"REVOKE ALL ON DATABASE {db} FROM PUBLIC", False),
-        (f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {db} TO {r}", False),
-        ("REVOKE ALL ON SCHEMA public FROM PUBLIC", True),
-        (f"GRANT ALL ON SCHEMA public TO {r}", True),
-    ]
+def marks(ex: Executor, *, database: str | None = None, role: str | None = None) -> dict[str, str | None]:
+    """The ownership marks found on the server: `{"database": ..., "role": ...}` for those that exist (absent
+    keys: no such database/role). A database's mark is its comment; one without a comment (made by a run
+    killed before `COMMENT ON DATABASE`) has its owner role's, as only our marked role is made its owner."""
+    found: dict[str, str | None] = {}
+    if role is not None:
+        rows = ex.query("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %s", (role,))
+        if rows:
+            found["role"] = rows[0][0]
+    if database is not None:
+        rows = ex.query(
+            "SELECT coalesce(shobj_description(d.oid, 'pg_database'), shobj_description(d.datdba, 'pg_authid')) "
+            "FROM pg_database d WHERE d.datname = %s", (database,))
+        if rows:
+            found["database"] = rows[0][0]
+    return found
 
 
-def setup_script(*, database: str, role: str) -> str:
-    """`ensure_database` + `close_maintenance_databases` as one psql script for an administrator that is no superuser
-    (a job inside the network with a stock PostgreSQL client). The role's SCRAM verifier comes in as the psql
-    variable `verifier` (`psql -v verifier=...`), so no password reaches the server."""
-    r = quote_ident(role)
-    exists_role = f"SELECT 1 FROM pg_roles WHERE rolname = {quote_literal(role)}"
-    exists_db = f"SELECT 1 FROM pg_database WHERE datname = {quote_literal(database)}"
-    lines = [
-        "\\set ON_ERROR_STOP on",
-        f"SELECT {quote_literal(f'CREATE ROLE {r} WITH {_LOGIN}')} WHERE NOT EXISTS ({exists_role}) \\gexec",
-        f"ALTER ROLE {r} WITH {_RELOGIN} PASSWORD :'verifier';",
-        f"GRANT {r} TO CURRENT_USER;",
-        *(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote_ident(n)} FROM PUBLIC;" for n in ("postgres", "template1")),
-        f"SELECT {quote_literal(_create_database(database, role))} WHERE NOT EXISTS ({exists_db}) \\gexec",
-        *(f"{sql};" for sql, inside in _ownership(database, role) if not inside),
-        f"\\connect {quote_ident(database)}",
-        *(f"{sql};" for sql, inside in _ownership(database, role) if inside),
-    ]
-    return "\n".join(lines) + "\n"
+def marked(ex: Executor, mark: str) -> dict[str, list[str]]:
+    """Every database and role on the server that carries `mark` (see `marks`)."""
+    databases = ex.query(
+        "SELECT d.datname FROM pg_database d WHERE coalesce(shobj_description(d.oid, 'pg_database'), "
+        "shobj_description(d.datdba, 'pg_authid')) = %s ORDER BY 1", (mark,))
+    roles = ex.query(
+        "SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') = %s ORDER BY 1", (mark,))
+    return {"databases": [r[0] for r in databases], "roles": [r[0] for r in roles]}
 
 
-def migrate_script(*, role: str, migrations: Sequence[MigrationFile], non_sequential: bool) -> str:
-    """`apply_migrations` as one psql script run logged in as the app's `role` in its database: each pending
-    migration in one transaction with the row recording it; a dirty or foreign login stops it (exit 3)."""
-    numbers = [m.number for m in migrations]
-    if len(set(numbers)) != len(numbers):
-        dup = sorted({n for n in numbers if numbers.count(n) > 1})
-        raise BadInput(f"two migration files share the number {dup[0]}", where=f"role {role}")
-    login_check = (f"DO $orchestrator$ BEGIN IF session_user <> {quote_literal(role)} THEN RAISE EXCEPTION "
-                   f"'migrations must run logged in as the app''s role'; END IF; IF EXISTS (SELECT 1 FROM "
-                   f"{MIGRATIONS_TABLE} WHERE dirty) THEN RAISE EXCEPTION 'schema_migrations marks a version dirty "
-                   f"(a failed run of another tool): fix the schema, then clear the flag'; END IF; END $orchestrator$;")
-    lines = [
-        "\\set ON_ERROR_STOP on",
-        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version bigint NOT NULL PRIMARY KEY, dirty bool NOT NULL);",
-        login_check,
-    ]
-    for mig in sorted(migrations, key=lambda m: m.number):
-        done = f"version = {mig.number}" if non_sequential else f"version >= {mig.number}"
-        record = "" if non_sequential else f"DELETE FROM {MIGRATIONS_TABLE};\n"
-        lines += [
-            f"SELECT NOT EXISTS (SELECT 1 FROM {MIGRATIONS_TABLE} WHERE {done}) AS pending \\gset",
-            "\\if :pending",
-            "BEGIN;",
-            mig.sql.rstrip().rstrip(";") + ";",
-            f"{record}INSERT INTO {MIGRATIONS_TABLE} (version, dirty) VALUES ({mig.number}, false);",
-            "COMMIT;",
-            "\\endif",
-        ]
-    return "\n".join(lines) + "\n"
+def remark(ex: Executor, *, databases: Sequence[str], roles: Sequence[str], mark: str) -> None:
+    """Give each database and role `mark` (after the caller checked they carried the previous one)."""
+    for role in roles:
+        ex.query(f"COMMENT ON ROLE {quote_ident(role)} IS {quote_literal(mark)}")
+    for database in databases:
+        ex.query(f"COMMENT ON DATABASE {quote_ident(database)} IS {quote_literal(mark)}")
+
+
+def holds_data(ex: Executor, *, database: str) -> bool:
+    """Whether `database` holds anything beyond an empty schema: a row in any table but `schema_migrations`."""
+    tables = ex.query(
+        "SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND n.nspname NOT LIKE 'pg_toast%%' AND format('%%I.%%I', n.nspname, c.relname) <> %s",
+        (MIGRATIONS_TABLE,), database=database)
+    return any(ex.query(f"SELECT EXISTS (SELECT 1 FROM {name} LIMIT 1)", database=database)[0][0]
+               for (name,) in tables)
 
 
 def close_maintenance_databases(ex: Executor) -> None:
@@ -394,3 +393,77 @@ def _dollar_tag(sql: str, i: int) -> str | None:
     if j < len(sql) and sql[j] == "$" and not sql[i + 1 : j][:1].isdigit():
         return sql[i : j + 1]
     return None
+
+
+# ---- the same steps as psql scripts, for servers reached only from inside their network (a job on GCP and Azure) ----
+
+PSQL_PASSWORD_VAR = "ROLE_PASSWORD"
+"""The environment variable the setup script reads the role's password from (psql 15+ `\\getenv`): the password
+itself, or its SCRAM verifier (`scram_verifier`), which PostgreSQL stores as given, so no password reaches it."""
+
+
+def setup_script(*, database: str, role: str) -> str:
+    """`ensure_database` + `close_maintenance_databases` as one psql script for an administrator that may not be a
+    superuser. The password comes from the environment (`PSQL_PASSWORD_VAR`), never from the script; the server
+    receives it once over TLS and stores its SCRAM verifier (password_encryption = scram-sha-256)."""
+    r, db = quote_ident(role), quote_ident(database)
+    rl, dl = quote_literal(role), quote_literal(database)
+    create_db = quote_literal(f"CREATE DATABASE {db} OWNER {r} ENCODING 'UTF8' TEMPLATE template0")
+    return "\n".join([
+        "\\set ON_ERROR_STOP on",
+        f"\\getenv orch_password {PSQL_PASSWORD_VAR}",
+        f"SELECT 'CREATE ROLE ' || {quote_literal(r)} WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {rl})"
+        " \\gexec",
+        f"ALTER ROLE {r} WITH {_RELOGIN} PASSWORD :'orch_password';",
+        "\\unset orch_password",
+        f"SELECT 'GRANT ' || {quote_literal(r)} || ' TO CURRENT_USER' WHERE NOT (SELECT rolsuper FROM pg_roles "
+        "WHERE rolname = current_user) \\gexec",
+        f"SELECT {create_db} WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = {dl}) \\gexec",
+        f"ALTER DATABASE {db} OWNER TO {r};",
+        f"REVOKE ALL ON DATABASE {db} FROM PUBLIC;",
+        f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {db} TO {r};",
+        *(f"REVOKE CONNECT, TEMPORARY ON DATABASE {quote_ident(name)} FROM PUBLIC;"
+          for name in ("postgres", "template1")),
+        f"\\connect {db}",
+        "REVOKE ALL ON SCHEMA public FROM PUBLIC;",
+        f"GRANT ALL ON SCHEMA public TO {r};",
+        "",
+    ])
+
+
+def migrate_script(*, database: str, role: str, migrations: Sequence[MigrationFile], non_sequential: bool) -> str:
+    """`apply_migrations` as one psql script, run logged in as the app's own `role` on `database`: it refuses any
+    other login, a dirty `schema_migrations`, or duplicate numbers; each pending migration runs in one transaction
+    with the statement recording it."""
+    numbers = [m.number for m in migrations]
+    if len(set(numbers)) != len(numbers):
+        dup = sorted({n for n in numbers if numbers.count(n) > 1})
+        raise BadInput(f"two migration files share the number {dup[0]}", where=f"database {database}")
+    rl = quote_literal(role)
+    lines = [
+        "\\set ON_ERROR_STOP on",
+        "DO $orch$ BEGIN IF session_user <> " + rl + " OR current_user <> " + rl + " OR (SELECT rolsuper FROM pg_roles"
+        " WHERE rolname = session_user) THEN RAISE EXCEPTION 'migrations must run logged in as the app''s role %, "
+        "not as %', " + rl + ", session_user; END IF; END $orch$;",
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version bigint NOT NULL PRIMARY KEY, dirty bool NOT NULL);",
+        f"DO $orch$ BEGIN IF EXISTS (SELECT 1 FROM {MIGRATIONS_TABLE} WHERE dirty) THEN RAISE EXCEPTION "
+        "'schema_migrations marks a version dirty (a failed run of another tool): fix the schema, then clear the "
+        "flag'; END IF; END $orch$;",
+    ]
+    for mig in sorted(migrations, key=lambda m: m.number):
+        done = f"version = {mig.number}" if non_sequential else f"version >= {mig.number}"
+        record = [] if non_sequential else [f"DELETE FROM {MIGRATIONS_TABLE};"]
+        record.append(f"INSERT INTO {MIGRATIONS_TABLE} (version, dirty) VALUES ({mig.number}, false);")
+        lines += [
+            f"SELECT NOT EXISTS (SELECT 1 FROM {MIGRATIONS_TABLE} WHERE {done}) AS orch_pending \\gset",
+            "\\if :orch_pending",
+            f"\\echo applying {mig.filename}",
+            "BEGIN;",
+            mig.sql.rstrip(),
+            ";",
+            *record,
+            "COMMIT;",
+            "\\endif",
+        ]
+    return "\n".join([*lines, ""])
+

@@ -20,10 +20,11 @@ the topic and bucket maps per entry), so each is written as one entry holding ev
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from orchestrator.core.errors import Unsupported
+from orchestrator.core.errors import BadInput, Unsupported
 from orchestrator.core.model import Language
 from orchestrator.core.plan import Plan
 from runtime_config.infra import (
@@ -74,9 +75,35 @@ def build_infra_json(
         doc["object_storage"] = [_object_storage(s.object_storage)]
     if s.metrics_provider is not None:
         doc["metrics"] = {"type": s.metrics_provider.provider, "namespace": s.metrics_provider.namespace}
-    if s.secrets:
-        doc["secrets"] = {x.encore_name: _env_string(x.ref, where=f"secret:{x.encore_name}") for x in s.secrets}
+    # Go reads Secret Manager-backed secrets through ENCORE_SECRET_PROVIDERS (`secret_providers`); the Rust core's
+    # JSON reader has no such variable, so for it they stay an error (`_env_string`).
+    from_env = [x for x in s.secrets if x.ref.provider is None or not go]
+    if from_env:
+        doc["secrets"] = {x.encore_name: _env_string(x.ref, where=f"secret:{x.encore_name}") for x in from_env}
     return doc
+
+
+SECRET_PROVIDERS_VAR = "ENCORE_SECRET_PROVIDERS"
+GO_GCP_SECRET_MANAGER = "gcp_secret_manager"
+
+
+def secret_providers(
+    plan: Plan, provisioned: Provisioned, *, hosted_services: Sequence[str] | None = None
+) -> str | None:
+    """The `ENCORE_SECRET_PROVIDERS` value through which a Go process reads its Secret Manager-backed app secrets
+    (the infra config's `secrets` map would win over it, so those are left out there); None when it has none.
+
+    runtimes/go/appruntime/infrasdk/secrets/provider.go reads `{"providers": {<name>: {"type", "config", "refs":
+    {<secret>: {"id"}}}}}`; gcpsm/gcpsm.go needs `config.project_id` and reads `projects/<p>/secrets/<id>/versions/
+    latest`."""
+    s = scope(plan, provisioned, hosted_services)
+    refs = {x.encore_name: {"id": x.ref.provider} for x in s.secrets if x.ref.provider is not None}
+    if not refs:
+        return None
+    if not plan.env.project:
+        raise BadInput("secret-manager references need gcp:project", where="secrets")
+    entry = {"type": GO_GCP_SECRET_MANAGER, "config": {"project_id": plan.env.project}, "refs": refs}
+    return json.dumps({"providers": {GO_GCP_SECRET_MANAGER: entry}}, sort_keys=True, separators=(",", ":"))
 
 
 def _metadata(s: Scope) -> dict[str, str]:

@@ -21,7 +21,7 @@ from orchestrator.core.plan import Plan
 from runtime_config.build import build
 from runtime_config.encode import runtime_config_env
 from runtime_config.infra import Provisioned
-from runtime_config.infra_json import build_infra_json
+from runtime_config.infra_json import SECRET_PROVIDERS_VAR, build_infra_json, secret_providers
 
 RUNTIME_CONFIG_FILE = "runtime-config.pb"
 INFRA_CONFIG_FILE = "infra.config.json"
@@ -48,6 +48,9 @@ def write_outputs(
         data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
         path = out_dir / INFRA_CONFIG_FILE
         env = {INFRA_CONFIG_VAR: str(path)}
+        providers = secret_providers(plan, provisioned, hosted_services=hosted_services)
+        if providers is not None:
+            env[SECRET_PROVIDERS_VAR] = providers
         if provisioned.deploy_id:
             env[DEPLOY_ID_VAR] = provisioned.deploy_id
         written = Written(paths={"infra_config": path}, env=env)

@@ -14,6 +14,10 @@ class ExitCode(IntEnum):
     PENDING_OPERATIONS = 5
     MISSING_TOOL = 6
     UNSUPPORTED = 7
+    CHANGES = 8
+    """`preview --detailed-exitcode`: something would change."""
+    DESTROYS = 9
+    """`preview --fail-on-destroy`: something would be removed or replaced."""
     NOT_OWNED = 10
 
 

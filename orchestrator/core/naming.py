@@ -73,6 +73,8 @@ RULES: dict[str, Rule] = {
     "gcp.secret": Rule(255, "A-Za-z0-9_-", lower=False),
     "gcp.serviceaccount": Rule(30, "a-z0-9-", min_len=6),
     "gcp.scheduler": Rule(500, "A-Za-z0-9_-", lower=False),
+    "gcp.network": Rule(63, "a-z0-9-"),
+    "gcp.label": Rule(63, "a-z0-9_-", starts_with_letter=False, ends_alnum=False),
     # Azure
     "azure.storage": Rule(24, "a-z0-9", sep="", min_len=3, global_scope=True),
     "azure.servicebus.namespace": Rule(50, "A-Za-z0-9-", lower=False, min_len=6, global_scope=True),
@@ -192,3 +194,11 @@ def env_var(*parts: str) -> str:
     """The environment variable a non-local runtime reads a secret value from (upper snake case + hash)."""
     body = "_".join(re.sub(r"[^A-Za-z0-9]+", "_", p).strip("_").upper() for p in parts)
     return f"{ENV_VAR_PREFIX}{body}_{stable_hash('env', *parts)[:4].upper()}"
+
+
+def gcp_label(value: str) -> str:
+    """A GCP label value: lowercase letters, digits, `_` and `-` (others become `_`), at most 63 characters.
+
+    Labels describe and are not identifiers, so no hash is added: `gcp-preview` stays `gcp-preview`."""
+    rule = RULES["gcp.label"]
+    return rule.pattern().sub("_", value.lower())[: rule.max_len]

@@ -4,7 +4,7 @@ security-baseline rules (exit 4); it returns the graph it rendered, which the de
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,25 +26,44 @@ def check_policy(plan: Plan, opts: Options, ui: UI) -> list[dict[str, Any]]:
     The render runs in a fresh child process so Pulumi's mock runtime never shares one with the
     Automation API's real one.
     """
+    rendered = render_isolated([plan], [opts.app_root])[0]
+    enforce(plan, rendered, ui)
+    return rendered
+
+
+def render_isolated(plans: Sequence[Plan], roots: Sequence[Path | None]) -> list[list[dict[str, Any]]]:
+    """Each plan's graph (with migrations from its app root), every one rendered at the same time in its own fresh
+    child process."""
     import multiprocessing
 
+    ctx = multiprocessing.get_context("spawn")
+    children = []
+    for plan, root in zip(plans, roots, strict=True):
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_render_graph, args=(plan, root, send), daemon=True)
+        child.start()
+        send.close()
+        children.append((plan, child, receive))
+    out = []
+    for plan, child, receive in children:
+        try:
+            rendered: list[dict[str, Any]] | OrchestratorError | str = receive.recv()
+        except EOFError:
+            rendered = "the renderer exited before reporting"
+        child.join()
+        if isinstance(rendered, OrchestratorError):
+            raise rendered
+        if isinstance(rendered, str):
+            raise PolicyViolation(f"cannot render the program: {rendered}", where=f"env {plan.env.name}")
+        out.append(rendered)
+    return out
+
+
+def enforce(plan: Plan, rendered: list[dict[str, Any]], ui: UI) -> None:
+    """Refuse a graph that breaks a blocking security-baseline rule of the env's cloud (exit 4)."""
     from orchestrator import policy
     from providers import registry
 
-    ctx = multiprocessing.get_context("spawn")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_render_graph, args=(plan, opts.app_root, send), daemon=True)
-    child.start()
-    send.close()
-    try:
-        rendered: list[dict[str, Any]] | OrchestratorError | str = receive.recv()
-    except EOFError:
-        rendered = "the renderer exited before reporting"
-    child.join()
-    if isinstance(rendered, OrchestratorError):
-        raise rendered
-    if isinstance(rendered, str):
-        raise PolicyViolation(f"cannot check the security baseline: {rendered}", where=f"env {plan.env.name}")
     violations = policy.evaluate(rendered, plan.env.env_type, registry.get(plan.env.cloud).part("policy").RULES)
     notes = _finding_counts(v for v in violations if not v.blocking)
     if notes:
@@ -55,7 +74,6 @@ def check_policy(plan: Plan, opts: Options, ui: UI) -> list[dict[str, Any]]:
             f"{len(blocked)} security-baseline violation(s): " + "; ".join(map(str, blocked)),
             where=f"env {plan.env.name}",
         )
-    return rendered
 
 
 def _finding_counts(violations: Iterable[Any]) -> str:

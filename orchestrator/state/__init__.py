@@ -1,12 +1,15 @@
 """Where deployment records live: `open_store(url, state_root)` -> a `Store`.
 
-Only the file store exists today; `s3://`, `gs://` and `azblob://` stores are later issues and
-are refused with an error that says so. Callers hold `store.lock(env, ...)` around a deploy
+`file://<dir>` (or nothing) is the file store; `s3://bucket/prefix`, `gs://bucket/prefix` and
+`azblob://container/prefix` keep the same layout in an object store (`object_store.py`: conditional writes,
+locks that name their holder), each SDK imported on use. Callers hold `store.lock(env, ...)` around a deploy
 or destroy and call `write`/`forget` inside it.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
@@ -15,8 +18,16 @@ from orchestrator.core.errors import BadInput
 from orchestrator.records import DeploymentRecord
 from orchestrator.state.file_store import FileStore
 from orchestrator.state.lock import Lease
+from orchestrator.state.object_store import ObjectStore
 
-LATER_SCHEMES = ("s3://", "gs://", "azblob://")
+OBJECT_STORES = {
+    "s3": "orchestrator.state.s3:S3Blobs",
+    "gs": "orchestrator.state.gcs:GcsBlobs",
+    "azblob": "orchestrator.state.azblob:AzureBlobs",
+}
+"""URL scheme -> the `Blobs` class that serves it."""
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$")
+_PREFIX_PART = re.compile(r"^[A-Za-z0-9._=-]+$")
 
 
 class Store(Protocol):
@@ -48,7 +59,8 @@ class Store(Protocol):
 
 
 def open_store(url: str | None, state_root: Path) -> Store:
-    """None -> the file store under `<state_root>/state`; `file://<dir>` -> the file store in `<dir>`."""
+    """None -> the file store under `<state_root>/state`; `file://<dir>` -> the file store in `<dir>`; an object
+    store URL -> that bucket under that prefix."""
     if url is None:
         return FileStore(state_root / "state")
     if url.startswith("file://"):
@@ -56,7 +68,20 @@ def open_store(url: str | None, state_root: Path) -> Store:
         if not directory:
             raise BadInput("a file:// state store needs a directory, e.g. file:///srv/orchestrator-state", where=url)
         return FileStore(Path(directory).expanduser())
-    if url.startswith(LATER_SCHEMES):
-        raise BadInput("this state store is not available yet (s3://, gs:// and azblob:// stores come later); "
-                       "use file://<dir> or leave the state store unset", where=url)
-    raise BadInput("unknown state store (use file://<dir>; s3://, gs:// and azblob:// come later)", where=url)
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in OBJECT_STORES:
+        bucket, _, prefix = rest.partition("/")
+        prefix = prefix.strip("/")
+        if not _BUCKET.match(bucket):
+            raise BadInput(f"a {scheme}:// state store needs a bucket (container) name: lowercase letters, digits, "
+                           f"'.', '-', '_', e.g. {scheme}://my-state/orchestrator", where=url)
+        if prefix and not all(_PREFIX_PART.match(part) for part in prefix.split("/")):
+            raise BadInput("the state store prefix may hold letters, digits, '.', '_', '=', '-' and '/' between "
+                           "them (no '..' or empty parts)", where=url)
+        if prefix and any(part in (".", "..") for part in prefix.split("/")):
+            raise BadInput("the state store prefix may not hold '.' or '..' parts", where=url)
+        module, _, name = OBJECT_STORES[scheme].partition(":")
+        blobs = getattr(importlib.import_module(module), name)(url, bucket, prefix)
+        return ObjectStore(blobs)
+    raise BadInput("unknown state store (use file://<dir>, s3://bucket/prefix, gs://bucket/prefix or "
+                   "azblob://container/prefix)", where=url)

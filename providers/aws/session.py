@@ -16,6 +16,7 @@ import pulumi_random as random
 
 from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
+from orchestrator.core.model import Language
 from providers.aws import args
 
 if TYPE_CHECKING:
@@ -108,7 +109,6 @@ class AwsSession:
     def outputs(self, provisioned: dict[str, Any]) -> dict[str, Any]:
         """Stack outputs beyond `provisioned` and `cron_jobs`: for TypeScript apps the bucket `orchestrator deploy`
         uploads the protobuf config to (providers/aws/delivery.py)."""
-        from orchestrator.core.model import Language
         from providers.aws.delivery import BUCKET_OUTPUT
 
         if self.plan.language is Language.TYPESCRIPT:

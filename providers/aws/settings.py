@@ -53,6 +53,6 @@ def check_deploy(plan: Plan) -> None:
     (no compute serves the API), so the stack file must say it."""
     from orchestrator.core.model import Kind
 
-    if plan.of_kind(Kind.GATEWAY) and not settings_of(plan.env).gateway_base_url:
+    if any(True for _ in plan.of_kind(Kind.GATEWAY)) and not settings_of(plan.env).gateway_base_url:
         raise BadInput("the app has a gateway and the stack key orchestrator:aws.gatewayBaseUrl is empty; set it to "
                        "the API's public URL; nothing was changed", where=plan.env.path or f"env {plan.env.name}")

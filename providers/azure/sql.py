@@ -133,14 +133,14 @@ def job_command(db: Database, names: dict[str, str], session: AzureSession) -> s
     """The job's shell command: the CA to a file, the setup script as the admin, the migrations as the role."""
     migrations = sqladmin.read_migrations(db, session.app_root) if session.app_root else []
     setup = sqladmin.setup_script(database=names["database"], role=names["role"])
-    migrate = sqladmin.migrate_script(role=names["role"], migrations=migrations,
+    migrate = sqladmin.migrate_script(database=names["database"], role=names["role"], migrations=migrations,
                                       non_sequential=db.allow_non_sequential_migrations)
     return "\n".join([
         "set -eu",
         'printf "%s" "$SQL_CA" > /tmp/ca.pem',
         "export PGSSLMODE=verify-full PGSSLROOTCERT=/tmp/ca.pem",
-        f"PGUSER={args.ADMIN_USER} PGPASSWORD=\"$ADMIN_PASSWORD\" psql -X -d postgres "
-        "-v verifier=\"$ROLE_VERIFIER\" <<'ORCHESTRATOR_SETUP'",
+        f"PGUSER={args.ADMIN_USER} PGPASSWORD=\"$ADMIN_PASSWORD\" {sqladmin.PSQL_PASSWORD_VAR}=\"$ROLE_VERIFIER\" "
+        "psql -X -d postgres <<'ORCHESTRATOR_SETUP'",
         setup + "ORCHESTRATOR_SETUP",
         f"PGUSER={names['role']} PGPASSWORD=\"$APP_PASSWORD\" psql -X -d {names['database']} "
         "<<'ORCHESTRATOR_MIGRATE'",

@@ -1,11 +1,24 @@
-"""GCP target: not built yet; every kind says so in the support matrix."""
+"""GCP target: Pulumi handlers per kind, named here so that reading the table imports no SDK."""
 
 from orchestrator.core.model import Kind
 from providers.base import ProviderTable, Target
 
-_NOT_YET = "the GCP target has no provider modules yet"
-
-TABLE = ProviderTable(cloud="gcp", handlers={}, unsupported={kind: _NOT_YET for kind in Kind})
+TABLE = ProviderTable(
+    cloud="gcp",
+    handlers={
+        Kind.SERVICE: "providers.gcp.service:deploy",
+        Kind.SQL_SERVER: "providers.gcp.sql:deploy_server",
+        Kind.SQL: "providers.gcp.sql:deploy_database",
+        Kind.TOPIC: "providers.gcp.pubsub:deploy_topic",
+        Kind.SUBSCRIPTION: "providers.gcp.pubsub:deploy_subscription",
+        Kind.BUCKET: "providers.gcp.bucket:deploy",
+        Kind.CACHE: "providers.gcp.cache:deploy",
+        Kind.SECRET: "providers.gcp.secret:deploy",
+        Kind.CRON: "providers.gcp.cron:deploy",
+        Kind.GATEWAY: "providers.gcp.gateway:deploy",
+    },
+    unsupported={},
+)
 
 TARGET = Target(
     name="gcp",

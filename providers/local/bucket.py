@@ -1,13 +1,19 @@
-"""Buckets on the local target: S3 buckets on the AWS-API emulator (versioning and public access honoured)."""
+"""Buckets on the local target: S3 buckets on the AWS-API emulator (versioning and public access honoured).
+
+Every bucket carries the tag `orchestrator-owner` = this env's ownership mark (providers/local/ownership.py); one
+with another mark, or none, is never altered or deleted (NotOwned, naming it).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.core.model import Bucket
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import Bucket, Kind
 from providers.base import Context, Deployed
-from providers.local import servers
+from providers.local import ownership, servers
+from providers.local.servers.emulator import emulator_list
 from providers.local.session import EMULATOR_KEY, REGION
 
 if TYPE_CHECKING:
@@ -21,9 +27,13 @@ def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     assert isinstance(bucket, Bucket)
     s3 = session.aws("s3")
     name = res.names["bucket"]
+    owner = ownership.claim(session.dir)
     session.record(res.key)["server"] = servers.EMULATOR.name
-    if not _exists(s3, name):
+    if _exists(s3, name):
+        ownership.check(_mark(s3, name), owner, f"bucket {name}")
+    else:
         s3.create_bucket(Bucket=name)
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": ownership.TAG_KEY, "Value": owner.mark}]})
     status = s3.get_bucket_versioning(Bucket=name).get("Status")
     if bucket.versioned and status != "Enabled":
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
@@ -76,9 +86,24 @@ def _exists(s3: Any, name: str) -> bool:
     return True
 
 
+def _mark(s3: Any, name: str) -> str | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        tags = s3.get_bucket_tagging(Bucket=name)["TagSet"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "NoSuchTagSet":
+            return None
+        raise
+    return next((t["Value"] for t in tags if t["Key"] == ownership.TAG_KEY), None)
+
+
+def _holds_objects(s3: Any, name: str) -> bool:
+    page = s3.list_object_versions(Bucket=name, MaxKeys=1)
+    return bool(page.get("Versions") or page.get("DeleteMarkers"))
+
+
 def empty_and_delete(s3: Any, name: str) -> None:
-    if not _exists(s3, name):
-        return
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
         doomed = [
             {"Key": v["Key"], "VersionId": v["VersionId"]}
@@ -90,16 +115,58 @@ def empty_and_delete(s3: Any, name: str) -> None:
 
 
 def remove(session: Session, key: str, rec: dict[str, Any]) -> None:
-    name = rec.get("names", {}).get("bucket")
-    if name:
-        empty_and_delete(session.aws("s3"), name)
-
-
-def sweep(session: Session, prefix: str, keep: set[str]) -> list[str]:
+    """Empty and delete the bucket (its removal was approved with --allow-destroy); not ours: NotOwned."""
     s3 = session.aws("s3")
-    dropped = []
-    for b in s3.list_buckets().get("Buckets", []):
-        if b["Name"].startswith(prefix) and b["Name"] not in keep:
-            empty_and_delete(s3, b["Name"])
-            dropped.append(f"bucket {b['Name']}")
-    return dropped
+    name = rec.get("names", {}).get("bucket")
+    if name and _exists(s3, name):
+        ownership.check(_mark(s3, name), ownership.claim(session.dir), f"bucket {name}")
+        empty_and_delete(s3, name)
+
+
+def sweep(session: Session, keep: set[str], *, allow_destroy: bool) -> list[str]:
+    """Delete the buckets tagged with this env's mark that the plan does not name (never by name: only the tag
+    says what is ours). One holding objects is removed only with --allow-destroy (else BadInput, listing them,
+    before anything is deleted)."""
+    s3, owner = session.aws("s3"), ownership.claim(session.dir)
+    ours = sorted(
+        b["Name"] for b in s3.list_buckets().get("Buckets", [])
+        if b["Name"] not in keep and _mark(s3, b["Name"]) == owner.mark
+    )
+    full = [name for name in ours if _holds_objects(s3, name)]
+    if full and not allow_destroy:
+        raise BadInput(
+            f"{len(full)} bucket(s) this env made but no longer records hold objects: {', '.join(full)}; "
+            "nothing was removed; rerun with --allow-destroy to remove them",
+            where=f"emulator {session.emulator_url}",
+        )
+    for name in ours:
+        empty_and_delete(s3, name)
+    return [f"bucket {name}" for name in ours]
+
+
+def retag(session: Session, previous: ownership.Owner, owner: ownership.Owner) -> list[str]:
+    """For `takeover`: every bucket carrying `previous`'s mark gets `owner`'s (its other tags kept)."""
+    s3 = session.aws("s3")
+    done = []
+    for name in sorted(b["Name"] for b in s3.list_buckets().get("Buckets", [])):
+        if _mark(s3, name) == previous.mark:
+            others = [t for t in s3.get_bucket_tagging(Bucket=name)["TagSet"] if t["Key"] != ownership.TAG_KEY]
+            tags = [*others, {"Key": ownership.TAG_KEY, "Value": owner.mark}]
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
+            done.append(f"bucket {name}")
+    return done
+
+
+def missing(port: int, records: dict[str, dict[str, Any]]) -> list[str]:
+    """The buckets `records` (the state's resources) hold as made that the emulator on `port` does not (reset or
+    restarted), as `bucket <name>`."""
+    wanted = [
+        rec["names"]["bucket"]
+        for key, rec in records.items()
+        if key.startswith(f"{Kind.BUCKET.value}:") and rec.get("status") == "ready"
+        and rec.get("names", {}).get("bucket")
+    ]
+    if not wanted:
+        return []
+    held = set(emulator_list(port, "s3"))
+    return [f"bucket {name}" for name in wanted if name not in held]

@@ -3,18 +3,22 @@
 Topic -> SNS topic (FIFO when exactly-once or ordered). Subscription -> SQS queue subscribed
 to the topic with raw delivery off, a dead-letter queue (maxReceiveCount = max_retries + 1),
 visibility timeout from the ack deadline and retention from message_retention.
+
+Every topic and queue carries the tag `orchestrator-owner` = this env's ownership mark (providers/local/ownership.py);
+one with another mark, or none, is never altered or deleted (NotOwned, naming it).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.core.model import DeliveryGuarantee, Subscription, Topic
+from orchestrator.core.errors import BadInput
+from orchestrator.core.model import DeliveryGuarantee, Kind, Subscription, Topic
 from providers.base import Context, Deployed
-from providers.local import servers
+from providers.local import ownership, servers
+from providers.local.servers.emulator import emulator_list
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import PlannedResource
@@ -30,7 +34,14 @@ def deploy_topic(ctx: Context, res: PlannedResource) -> Deployed:
     topic = res.spec
     assert isinstance(topic, Topic)
     attrs = {"FifoTopic": "true", "ContentBasedDeduplication": "false"} if topic.fifo else {}
-    arn = session.aws("sns").create_topic(Name=res.names["topic"], Attributes=attrs)["TopicArn"]
+    sns, name, owner = session.aws("sns"), res.names["topic"], ownership.claim(session.dir)
+    arn = _topics(sns).get(name)
+    if arn is not None:
+        ownership.check(_topic_mark(sns, arn), owner, f"topic {name}")
+    else:
+        arn = sns.create_topic(Name=name, Attributes=attrs, Tags=[{"Key": ownership.TAG_KEY, "Value": owner.mark}])[
+            "TopicArn"
+        ]
     session.record(res.key).update(arn=arn, server=servers.EMULATOR.name)
     entry: dict[str, Any] = {
         "encore_name": topic.name,
@@ -65,12 +76,12 @@ def deploy_subscription(ctx: Context, res: PlannedResource) -> Deployed:
     assert isinstance(sub, Subscription)
     topic_arn = ctx.deployed[f"topic:{sub.topic}"].grants_target["*"]
     fifo = res.names["subscription"].endswith(".fifo")
-    sqs = session.aws("sqs")
+    sqs, owner = session.aws("sqs"), ownership.claim(session.dir)
     dlq_url, dlq_arn = _ensure_queue(
-        sqs, res.names["dead_letter"], {"MessageRetentionPeriod": str(MAX_RETENTION)}, fifo
+        sqs, res.names["dead_letter"], {"MessageRetentionPeriod": str(MAX_RETENTION)}, fifo, owner
     )
     attrs = queue_attributes(sub, dlq_arn=dlq_arn)
-    url, arn = _ensure_queue(sqs, res.names["subscription"], attrs, fifo)
+    url, arn = _ensure_queue(sqs, res.names["subscription"], attrs, fifo, owner)
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -105,13 +116,13 @@ def deploy_subscription(ctx: Context, res: PlannedResource) -> Deployed:
     return Deployed(provisioned={"pubsub": {"provider": "aws", "subscriptions": [entry]}}, grants_target={"*": arn})
 
 
-def _ensure_queue(sqs: Any, name: str, attrs: dict[str, str], fifo: bool) -> tuple[str, str]:
-    try:
-        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+def _ensure_queue(sqs: Any, name: str, attrs: dict[str, str], fifo: bool, owner: ownership.Owner) -> tuple[str, str]:
+    url = _check_queue(sqs, name, owner)
+    if url is not None:
         sqs.set_queue_attributes(QueueUrl=url, Attributes=attrs)
-    except sqs.exceptions.QueueDoesNotExist:
+    else:
         create = {**attrs, **({"FifoQueue": "true"} if fifo else {})}
-        url = sqs.create_queue(QueueName=name, Attributes=create)["QueueUrl"]
+        url = sqs.create_queue(QueueName=name, Attributes=create, tags={ownership.TAG_KEY: owner.mark})["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return url, arn
 
@@ -124,58 +135,144 @@ def _subscriptions(sns: Any, topic_arn: str) -> list[dict[str, Any]]:
     ]
 
 
-def remove_topic(session: Session, key: str, rec: dict[str, Any]) -> None:
-    sns = session.aws("sns")
-    arn = rec.get("arn")
-    if arn:
-        for s in _subscriptions_or_none(sns, arn):
-            sns.unsubscribe(SubscriptionArn=s["SubscriptionArn"])
-        sns.delete_topic(TopicArn=arn)
+def _topics(sns: Any) -> dict[str, str]:
+    """Name -> ARN of every topic on the emulator."""
+    return {
+        t["TopicArn"].rsplit(":", 1)[1]: t["TopicArn"]
+        for page in sns.get_paginator("list_topics").paginate()
+        for t in page["Topics"]
+    }
 
 
-def _subscriptions_or_none(sns: Any, arn: str) -> list[dict[str, Any]]:
+def _topic_mark(sns: Any, arn: str) -> str | None:
+    tags = sns.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
+    return next((t["Value"] for t in tags if t["Key"] == ownership.TAG_KEY), None)
+
+
+def _queues(sqs: Any) -> dict[str, str]:
+    """Name -> URL of every queue on the emulator."""
+    return {
+        url.rsplit("/", 1)[1]: url
+        for page in sqs.get_paginator("list_queues").paginate()
+        for url in page.get("QueueUrls", [])
+    }
+
+
+def _queue_url(sqs: Any, name: str) -> str | None:
     try:
-        return _subscriptions(sns, arn)
-    except sns.exceptions.NotFoundException:
-        return []
+        return sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    except sqs.exceptions.QueueDoesNotExist:
+        return None
+
+
+def _queue_mark(sqs: Any, url: str) -> str | None:
+    return sqs.list_queue_tags(QueueUrl=url).get("Tags", {}).get(ownership.TAG_KEY)
+
+
+def _check_queue(sqs: Any, name: str, owner: ownership.Owner) -> str | None:
+    """The URL of queue `name` when it exists and is ours (NotOwned when it is not), None when it does not exist."""
+    url = _queue_url(sqs, name)
+    if url is not None:
+        ownership.check(_queue_mark(sqs, url), owner, f"queue {name}")
+    return url
+
+
+def _messages(sqs: Any, url: str) -> int:
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return sum(int(attrs.get(f"ApproximateNumberOfMessages{part}", 0)) for part in ("", "NotVisible", "Delayed"))
+
+
+def remove_topic(session: Session, key: str, rec: dict[str, Any]) -> None:
+    """Its subscriptions, then the topic; a topic that is not ours is left alone (NotOwned)."""
+    sns = session.aws("sns")
+    name = rec.get("names", {}).get("topic")
+    arn = _topics(sns).get(name) if name else None
+    if arn is None:
+        return
+    ownership.check(_topic_mark(sns, arn), ownership.claim(session.dir), f"topic {name}")
+    _delete_topic(sns, arn)
+
+
+def _delete_topic(sns: Any, arn: str) -> None:
+    for s in _subscriptions(sns, arn):
+        sns.unsubscribe(SubscriptionArn=s["SubscriptionArn"])
+    sns.delete_topic(TopicArn=arn)
 
 
 def remove_subscription(session: Session, key: str, rec: dict[str, Any]) -> None:
-    """Its topic's SNS subscription first (left behind, every publish to the topic would fail), then the queues."""
-    sqs, sns = session.aws("sqs"), session.aws("sns")
-    name = rec.get("names", {}).get("subscription")
-    if name:
-        with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
-            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            for page in sns.get_paginator("list_subscriptions").paginate():
-                for sub in page["Subscriptions"]:
-                    if sub["Protocol"] == "sqs" and sub["Endpoint"] == arn:
-                        sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
-    for role in ("subscription", "dead_letter"):
-        name = rec.get("names", {}).get(role)
-        if name:
-            _delete_queue(sqs, name)
+    """Its topic's SNS subscription first (left behind, every publish to the topic would fail), then the queues;
+    both queues are checked to be ours before anything is touched."""
+    sqs, sns, owner = session.aws("sqs"), session.aws("sns"), ownership.claim(session.dir)
+    names = rec.get("names", {})
+    urls = [url for role in ("subscription", "dead_letter") if names.get(role)
+            and (url := _check_queue(sqs, names[role], owner)) is not None]
+    for url in urls:
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        _unsubscribe_queue(sns, arn)
+        sqs.delete_queue(QueueUrl=url)
 
 
-def _delete_queue(sqs: Any, name: str) -> None:
-    with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
-        sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
+def _unsubscribe_queue(sns: Any, queue_arn: str) -> None:
+    for page in sns.get_paginator("list_subscriptions").paginate():
+        for sub in page["Subscriptions"]:
+            if sub["Protocol"] == "sqs" and sub["Endpoint"] == queue_arn:
+                sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
 
 
-def sweep(session: Session, prefix: str, keep: set[str]) -> list[str]:
-    """Delete topics and queues named with this env's prefix that the plan does not have."""
+def sweep(session: Session, keep: set[str], *, allow_destroy: bool) -> list[str]:
+    """Delete the topics and queues tagged with this env's mark that the plan does not name (left by a run whose
+    record was lost, e.g. an older state.json restored). Names are never trusted: only the tag says what is ours.
+    A leftover queue holding messages is removed only with --allow-destroy (else BadInput, listing them, before
+    anything is deleted)."""
+    sns, sqs, owner = session.aws("sns"), session.aws("sqs"), ownership.claim(session.dir)
+    topics = {n: a for n, a in _topics(sns).items() if n not in keep and _topic_mark(sns, a) == owner.mark}
+    queues = {n: u for n, u in _queues(sqs).items() if n not in keep and _queue_mark(sqs, u) == owner.mark}
+    full = {n: count for n, u in queues.items() if (count := _messages(sqs, u))}
+    if full and not allow_destroy:
+        raise BadInput(
+            f"{len(full)} queue(s) this env made but no longer records hold messages: "
+            f"{', '.join(f'{n} ({c})' for n, c in sorted(full.items()))}; nothing was removed; "
+            "rerun with --allow-destroy to remove them",
+            where=f"emulator {session.emulator_url}",
+        )
+    for arn in topics.values():
+        _delete_topic(sns, arn)
+    for url in queues.values():
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        _unsubscribe_queue(sns, arn)
+        sqs.delete_queue(QueueUrl=url)
+    return [f"topic {n}" for n in sorted(topics)] + [f"queue {n}" for n in sorted(queues)]
+
+
+def retag(session: Session, previous: ownership.Owner, owner: ownership.Owner) -> list[str]:
+    """For `takeover`: every topic and queue carrying `previous`'s mark gets `owner`'s; returns what was retagged."""
     sns, sqs = session.aws("sns"), session.aws("sqs")
-    dropped = []
-    for page in sns.get_paginator("list_topics").paginate():
-        for topic in page["Topics"]:
-            name = topic["TopicArn"].rsplit(":", 1)[1]
-            if name.lower().startswith(prefix) and name not in keep:
-                remove_topic(session, name, {"arn": topic["TopicArn"]})
-                dropped.append(f"topic {name}")
-    for url in sqs.list_queues().get("QueueUrls", []):
-        name = url.rsplit("/", 1)[1]
-        if name.lower().startswith(prefix) and name not in keep:
-            sqs.delete_queue(QueueUrl=url)
-            dropped.append(f"queue {name}")
-    return dropped
+    tag = {"Key": ownership.TAG_KEY, "Value": owner.mark}
+    done = []
+    for name, arn in sorted(_topics(sns).items()):
+        if _topic_mark(sns, arn) == previous.mark:
+            sns.tag_resource(ResourceArn=arn, Tags=[tag])
+            done.append(f"topic {name}")
+    for name, url in sorted(_queues(sqs).items()):
+        if _queue_mark(sqs, url) == previous.mark:
+            sqs.tag_queue(QueueUrl=url, Tags={ownership.TAG_KEY: owner.mark})
+            done.append(f"queue {name}")
+    return done
+
+
+def missing(port: int, records: dict[str, dict[str, Any]]) -> list[str]:
+    """The topics and queues `records` (the state's resources) hold as made that the emulator on `port` does not
+    (it was reset or restarted: it keeps nothing on disk and has no authentication), as `topic <name>` /
+    `queue <name>`."""
+    wanted = [
+        (kind, name)
+        for key, rec in records.items()
+        if rec.get("status") == "ready" and key.split(":", 1)[0] in (Kind.TOPIC.value, Kind.SUBSCRIPTION.value)
+        for role, name in sorted(rec.get("names", {}).items())
+        if (kind := {"topic": "topic", "subscription": "queue", "dead_letter": "queue"}.get(role))
+    ]
+    if not wanted:
+        return []
+    held = {arn.rsplit(":", 1)[1] for arn in emulator_list(port, "sns", "ListTopics")}
+    held |= {url.rsplit("/", 1)[1] for url in emulator_list(port, "sqs", "ListQueues")}
+    return [f"{kind} {name}" for kind, name in wanted if name not in held]

@@ -13,6 +13,7 @@ from orchestrator.core.files import write_atomic
 from orchestrator.core.model import Kind
 from providers.base import Context, Deployed
 from providers.local.settings import settings_of
+from providers.local.state import refuse_foreign
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan, PlannedResource
@@ -29,6 +30,7 @@ def deploy(ctx: Context, res: PlannedResource) -> Deployed:
 
 def stored(directory: Path) -> dict[str, str]:
     path = directory / SECRETS_FILE
+    refuse_foreign(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -17,6 +17,7 @@ from orchestrator.core.errors import BadInput
 from orchestrator.core.faults import crashpoint
 from orchestrator.ui import UI
 from providers.local import servers
+from providers.local.ownership import Owner
 from providers.local.servers.postgres import PG_ADMIN
 from providers.local.settings import settings_of
 from providers.local.state import State
@@ -51,8 +52,11 @@ class Session:
         *,
         secrets: dict[str, str] | None = None,
         migrations: dict[str, Any] | None = None,
+        owner: Owner | None = None,
     ) -> None:
         self.env = env
+        self.owner = owner
+        """Whose mark this run gives what it makes and requires on what it changes (providers/local/ownership.py)."""
         self.state = state
         self.ui = ui
         self.secrets = secrets or {}
@@ -77,6 +81,11 @@ class Session:
     def save(self) -> None:
         self.state.save()
 
+    def owned(self) -> Owner:
+        if self.owner is None:
+            raise RuntimeError("this run was given no owner")
+        return self.owner
+
     # ---------------------------------------------------------------- servers
 
     def start(self, needed: Collection[str]) -> list[str]:
@@ -86,7 +95,8 @@ class Session:
             readies = []
             for server in servers.ALL:
                 if server.name in needed:
-                    launch = servers.Launch(self.dir, settings_of(self.env), self.state.server(server.name), self.save)
+                    launch = servers.Launch(self.dir, settings_of(self.env), self.state.server(server.name), self.save,
+                                            self.owner)
                     result = server.start(launch)
                     self.ports[server.name] = result.port
                     if result.ready is not None:

@@ -1,4 +1,8 @@
-"""SQL on the local target: the PostgreSQL server, one database + login role per declared database, migrations."""
+"""SQL on the local target: the PostgreSQL server, one database + login role per declared database, migrations.
+
+Every database and role made here carries the env's ownership mark as its comment; one with our name but
+another mark (another state directory's, on a shared `postgresAdminUrl` server) is never changed or dropped.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.core.errors import BadInput
+from orchestrator.core.errors import BadInput, NotOwned
 from orchestrator.core.model import Database, Kind
 from providers import sqladmin
 from providers.base import Context, Deployed
-from providers.local import servers
+from providers.local import ownership, servers
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan, PlannedResource
@@ -109,7 +113,10 @@ def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
         session.save()
     ex = session.executor()
     database, role = res.names["database"], res.names["role"]
-    sqladmin.ensure_database(ex, database=database, role=role, password=rec["password"])
+    found = check_marks(session, database=database, role=role)
+    if "database" not in found and rec.get("migration_version") is not None:
+        session.ui.warn(f"database {database} was missing from the server: it is recreated EMPTY")
+    sqladmin.ensure_database(ex, database=database, role=role, password=rec["password"], mark=session.owned().mark)
     as_app = PgExecutor(replace(ex.endpoint, user=role, password=rec["password"], database=database))
     try:
         applied = sqladmin.apply_migrations(
@@ -141,24 +148,86 @@ def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
     return Deployed(provisioned=fragment, grants_target={"*": database})
 
 
+def check_marks(session: Session, *, database: str, role: str) -> dict[str, str | None]:
+    """The marks `sqladmin.marks` finds, NotOwned naming the first database or role that is not ours. In the
+    env's own embedded cluster (whose data directory carries our mark) an unmarked one is ours: only our admin
+    makes anything there (it is marked on this run)."""
+    pg = session.pg
+    assert pg is not None
+    found = sqladmin.marks(session.executor(), database=database, role=role)
+    for what, name in (("role", role), ("database", database)):
+        if what in found and not (found[what] is None and pg.embedded):
+            ownership.check(found[what], session.owned(), f"{what} {name} on {pg.address}")
+    return found
+
+
 def remove(session: Session, key: str, rec: dict[str, Any]) -> None:
+    """Drop the database and its role, only when they carry our mark; one another state directory owns is left
+    alone (said so): it was never ours, so the record goes."""
     names = rec.get("names", {})
     ex = session.executor()
+    try:
+        check_marks(session, database=names["database"], role=names["role"])
+    except NotOwned as exc:
+        session.ui.warn(f"{exc}; not dropped")
+        return
     ex.forget(names["database"])
     sqladmin.drop_database(ex, database=names["database"], role=names["role"])
 
 
-def sweep(session: Session, prefix: str, keep: set[str]) -> list[str]:
-    """Drop databases and roles named with this env's prefix that the plan does not have (left by a killed run)."""
+def leftovers(session: Session, keep: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """(databases, roles) carrying our mark that neither the plan nor the state holds (left by a killed run or
+    by restoring an older state), and which of those databases hold data (a row in any table)."""
     ex = session.executor()
+    held = keep | {name for rec in session.state.resources.values() for name in rec.get("names", {}).values()}
+    found = sqladmin.marked(ex, session.owned().mark)
+    databases = [name for name in found["databases"] if name not in held and name not in MAINTENANCE_DATABASES]
+    roles = [name for name in found["roles"] if name not in held]
+    with_data = [name for name in databases if sqladmin.holds_data(ex, database=name)]
+    return databases, roles, with_data
+
+
+def refuse_data_loss(session: Session, keep: set[str], allow_destroy: bool) -> None:
+    """BadInput (exit 2, before anything changes) when a leftover database holds data and --allow-destroy was
+    not given."""
+    _, _, with_data = leftovers(session, keep)
+    if with_data and not allow_destroy:
+        raise BadInput(
+            f"{len(with_data)} database(s) this env made are no longer in its state but hold data: "
+            f"{', '.join(with_data)}; nothing was changed; rerun with --allow-destroy to drop them",
+            where=f"env {session.env.name}",
+        )
+
+
+def sweep(session: Session, keep: set[str]) -> list[str]:
+    """Drop the databases and roles carrying our mark that neither the plan (`keep`) nor the state holds.
+    Found by ownership, never by name; the caller ran `refuse_data_loss` before changing anything."""
+    ex = session.executor()
+    databases, roles, _ = leftovers(session, keep)
     dropped = []
-    for (name,) in ex.query("SELECT datname FROM pg_database"):
-        if name.startswith(prefix) and name not in keep and name not in MAINTENANCE_DATABASES:
-            ex.forget(name)
-            ex.query(f"DROP DATABASE IF EXISTS {sqladmin.quote_ident(name)} WITH (FORCE)")
-            dropped.append(f"database {name}")
-    for (name,) in ex.query("SELECT rolname FROM pg_roles WHERE NOT rolsuper"):
-        if name.startswith(prefix) and name not in keep:
+    for name in databases:
+        ex.forget(name)
+        ex.query(f"DROP DATABASE IF EXISTS {sqladmin.quote_ident(name)} WITH (FORCE)")
+        dropped.append(f"database {name}")
+    owners = {r[0] for r in ex.query("SELECT pg_get_userbyid(datdba) FROM pg_database")}
+    for name in roles:
+        if name not in owners:
             ex.query(f"DROP ROLE IF EXISTS {sqladmin.quote_ident(name)}")
             dropped.append(f"role {name}")
     return dropped
+
+
+def missing(session: Session) -> list[str]:
+    """What the state records as made but the server lacks: each database gone (or unmarked) is named."""
+    ex = session.executor()
+    out = []
+    for key, rec in sorted(session.state.resources.items()):
+        if not key.startswith(f"{Kind.SQL.value}:") or rec.get("status") != "ready" or "names" not in rec:
+            continue
+        database = rec["names"]["database"]
+        found = sqladmin.marks(ex, database=database)
+        if "database" not in found:
+            out.append(f"database {database} is missing from the server: it will be recreated EMPTY")
+        elif found["database"] is None:
+            out.append(f"database {database} has lost its ownership mark: it will be marked again")
+    return out

@@ -12,6 +12,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from orchestrator.core.errors import BadInput
 from orchestrator.core.files import write_atomic
 
@@ -53,6 +55,39 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _Resource(_Part):
+    names: dict[str, str] = {}
+
+
+class _PlannedResource(_Part):
+    names: dict[str, str] = {}
+
+
+class _Plan(_Part):
+    resources: list[_PlannedResource] = []
+    grants: list[Any] = []
+
+
+class _Outputs(_Part):
+    paths: dict[str, str] = {}
+    env: dict[str, str] = {}
+
+
+class _Shape(_Part):
+    """What the target reads from state.json, checked before it is trusted (never repaired by guessing)."""
+
+    format: int = FORMAT
+    servers: dict[str, dict[str, Any]] = {}
+    resources: dict[str, _Resource] = {}
+    outputs: _Outputs | None = None
+    plan: _Plan | None = None
+    provisioned: dict[str, Any] | None = None
+
+
 class State:
     """The JSON document of one local environment, saved after every step that changes the world."""
 
@@ -71,10 +106,14 @@ class State:
             data = {}
         except (OSError, ValueError) as exc:
             raise BadInput(f"cannot read the local state: {exc}", where=str(path)) from None
-        shape = {"servers": dict, "resources": dict, "format": int}
-        if not isinstance(data, dict) or any(k in data and not isinstance(data[k], t) for k, t in shape.items()):
-            raise BadInput("not a local state document (an object with `servers` and `resources` objects)",
-                           where=str(path))
+        if not isinstance(data, dict):
+            raise BadInput("not a local state document (a JSON object)", where=str(path))
+        try:
+            _Shape.model_validate(data, strict=True)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(step) for step in first["loc"])
+            raise BadInput(f"not a local state document: {field}: {first['msg']}", where=str(path)) from None
         if data.get("format", FORMAT) != FORMAT:
             raise BadInput(f"state format {data.get('format')} is not {FORMAT}", where=str(path))
         data.setdefault("format", FORMAT)

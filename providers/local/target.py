@@ -4,9 +4,13 @@ The pipeline holds the env's lock and asks before `apply`. `check` refuses unapp
 missing secrets and missing migration files before anything is touched; `drift` says why an
 unchanged plan still needs a run (servers stopped, migrations or secret values changed);
 `apply` starts the servers, removes, then creates or updates each resource (its intent saved
-before, its result after, so a killed run converges on the next), drops leftovers named like
-ours, writes the runtime config and the metadata, and saves. An apply whose inputs and servers
+before, its result after, so a killed run converges on the next), drops leftovers carrying
+our mark, writes the runtime config and the metadata, and saves. An apply whose inputs and servers
 are unchanged does nothing.
+
+Ownership (providers/local/ownership.py): a state directory that was copied or moved owns nothing (NotOwned,
+exit 10) until `takeover`; the first deploy claims an owner id, and every cluster, database and role made
+carries its mark. Leftovers are found by that mark, never by name.
 """
 
 from __future__ import annotations
@@ -15,19 +19,23 @@ import hashlib
 import json
 import shutil
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.core import naming
 from orchestrator.core.envs import Env
 from orchestrator.core.errors import BadInput
 from orchestrator.core.model import Kind
 from orchestrator.core.plan import Plan, PlannedResource
 from orchestrator.ui import UI
+from providers import sqladmin
 from providers.base import Applied, Options
-from providers.local import REMOVERS, TABLE, secret, servers, sql
+from providers.local import REMOVERS, TABLE, ownership, secret, servers, sql
+from providers.local.ownership import Owner
+from providers.local.servers import postgres
 from providers.local.session import APP_LISTEN, EMULATOR_KEY, REGION, Session, crashpoint
 from providers.local.settings import settings_of
 from providers.local.state import State, ensure_dir, refuse_foreign, state_dir
@@ -103,16 +111,25 @@ class _Inputs:
     """The servers this plan needs (servers.needed)."""
     digest: str
     deploy_id: str
+    owner: Owner | None
+    """None before the first deploy claims one."""
+    probe: Callable[[], list[str]]
+    """emulator_lost for this state, asked only when needed (a few requests to the emulator)."""
+
+    @cached_property
+    def lost(self) -> list[str]:
+        return self.probe()
 
     def up_to_date(self, plan: Plan) -> bool:
         return (self.state.data.get("digest") == self.digest and not self.changes.removed
-                and _converged(plan, self.state, self.needs))
+                and _converged(plan, self.state, self.needs) and not self.lost)
 
 
 def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
     env = plan.env
     directory = state_dir(opts.state_root, env.name)
     state = State.load(directory)
+    owner = ownership.current(directory)
     if state.data.get("destroying"):
         state = State(directory, {"format": state.data.get("format", 1), "servers": {}, "resources": {},
                                   "destroying": True})
@@ -131,7 +148,8 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
         raise BadInput("the local target needs the app metadata to hand to the runtime", where="deploy")
     needs = _servers_needed(plan, ui)
     digest = _digest(plan, opts.meta, values, migrations)
-    return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id)
+    return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id, owner,
+                   lambda: emulator_lost(state))
 
 
 def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -142,13 +160,16 @@ def drift(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> 
     """Why the env needs `apply` beyond the plan's own changes (empty when nothing would change). Read under the
     lock, so `checked` (read before it, perhaps before waiting for another run) is not trusted here."""
     inputs = _inputs(plan, opts, ui)
+    missing = _missing(plan, ui, inputs)
     if inputs.up_to_date(plan):
-        return []
+        return missing
     if inputs.state.data.get("destroying"):
         return ["a destroy was interrupted: it is finished first, then every resource is made again (empty)"]
     if "digest" not in inputs.state.data:
         return [f"env {plan.env.name}: nothing is deployed here yet"]
-    reasons = []
+    reasons = list(missing)
+    if inputs.lost:
+        reasons.append(lost_text(inputs.lost))
     if inputs.state.data.get("digest") != inputs.digest:
         reasons.append("the app's metadata, migrations or secret values changed since the last deploy")
     if not _converged(plan, inputs.state, inputs.needs):
@@ -164,15 +185,33 @@ def preview(plan: Plan, opts: Options, ui: UI) -> list[str]:
 def apply(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> Applied:
     """Under the env's lock: the inputs are read again, as another run may have changed them meanwhile."""
     directory = ensure_dir(state_dir(opts.state_root, plan.env.name))
+    owner = ownership.current(directory)
     if State.load(directory).data.get("destroying"):
         ui.step(f"env {plan.env.name}: finishing a destroy that was interrupted")
-        _remove_everything(directory)
+        _remove_everything(directory, owner)
     inputs = _inputs(plan, opts, ui)
-    if inputs.up_to_date(plan):
+    if inputs.up_to_date(plan) and not _missing(plan, ui, inputs):
         ui.success(f"env {plan.env.name}: no changes")
     else:
-        _deploy(plan, opts, ui, inputs)
+        _deploy(plan, opts, ui, replace(inputs, owner=ownership.claim(directory)))
     return _applied(State.load(directory), inputs.secrets)
+
+
+def _missing(plan: Plan, ui: UI, inputs: _Inputs) -> list[str]:
+    """The databases the state records that the server (when it runs) lacks, each said loudly."""
+    state = inputs.state
+    external = settings_of(plan.env).postgres_admin_url
+    port = None if external else _running(state)[servers.POSTGRES.name]
+    recorded = any(_kind(key) is Kind.SQL for key in state.resources)
+    if inputs.owner is None or not recorded or (not external and port is None):
+        return []
+    session = Session(plan.env, state, ui, owner=inputs.owner)
+    if port is not None:
+        session.ports[servers.POSTGRES.name] = port
+    try:
+        return sql.missing(session)
+    finally:
+        session.close()
 
 
 def _applied(state: State, secrets: dict[str, str]) -> Applied:
@@ -205,17 +244,23 @@ def _deploy(plan: Plan, opts: Options, ui: UI, inputs: _Inputs) -> None:
     state, changes, values, migrations = inputs.state, inputs.changes, inputs.secrets, inputs.migrations
     meta, needs, digest = inputs.meta, inputs.needs, inputs.digest
 
-    session = Session(env, state, ui, secrets=values, migrations=migrations)
+    session = Session(env, state, ui, secrets=values, migrations=migrations, owner=inputs.owner)
+    recreated: list[str] = []
     try:
         removing = [state.resources[k] for k in changes.removed]
         start_clock = time.perf_counter()
         started = session.start(needs | servers.needed_by_records(removing, settings_of(env)))
         if started:
             ui.step(f"started {', '.join(started)} in {time.perf_counter() - start_clock:.2f} s")
+        if session.pg is not None:
+            sql.refuse_data_loss(session, _planned_names(plan), opts.allow_destroy)
+            recreated = sql.missing(session)
+            for line in recreated:
+                ui.warn(line)
         for key in changes.removed:
             _remove(session, key)
         fragments = _apply(plan, session, changes)
-        leftovers = _sweep(plan, session)
+        leftovers = _sweep(plan, session, opts.allow_destroy)
         if leftovers:
             ui.step(f"removed leftovers of an interrupted run: {', '.join(leftovers)}")
         _write(plan, state, fragments, meta, digest, inputs.deploy_id)
@@ -224,7 +269,8 @@ def _deploy(plan: Plan, opts: Options, ui: UI, inputs: _Inputs) -> None:
 
     ui.success(
         f"env {env.name} deployed: {len(plan.resources)} resources ({len(changes.added)} added, "
-        f"{len(changes.changed)} updated, {len(changes.removed)} removed)"
+        f"{len(changes.changed)} updated, {len(changes.removed)} removed"
+        + (f", {len(recreated)} database(s) recreated empty or marked again)" if recreated else ")")
     )
     for path in state.data["outputs"]["paths"].values():
         ui.info(f"runtime config: {path}")
@@ -275,6 +321,25 @@ def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
         all(Path(p).exists() for p in state.data.get("outputs", {}).get("paths", {}).values())
         and "outputs" in state.data
     )
+
+
+def emulator_lost(state: State) -> list[str]:
+    """What the state records on the running emulator that it no longer holds: it has no authentication, so anyone
+    on this machine can reset it (a stopped or restarted emulator is found by _converged)."""
+    running = servers.EMULATOR.running(state.dir)
+    if running is None or running.pid != state.data.get("emulator_pid"):
+        return []
+    from providers.local import bucket, pubsub
+
+    return pubsub.missing(running.port, state.resources) + bucket.missing(running.port, state.resources)
+
+
+def lost_text(lost: list[str]) -> str:
+    kinds = [item.split(" ", 1)[0] for item in lost]
+    counts = {kind: kinds.count(kind) for kind in ("topic", "queue", "bucket") if kind in kinds}
+    what = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
+    return (f"the emulator lost {what} (it was reset: anyone on this machine can): they will be recreated, "
+            f"their messages and objects are gone")
 
 
 def _emulator_pid(state: State) -> int | None:
@@ -332,17 +397,20 @@ def _apply(plan: Plan, session: Session, changes: Changes) -> list[dict[str, Any
     return fragments
 
 
-def _sweep(plan: Plan, session: Session) -> list[str]:
-    keep = {name for res in plan.resources for name in res.names.values()}
+def _planned_names(plan: Plan) -> set[str]:
+    return {name for res in plan.resources for name in res.names.values()}
+
+
+def _sweep(plan: Plan, session: Session, allow_destroy: bool) -> list[str]:
+    keep = _planned_names(plan)
     dropped: list[str] = []
-    if session.pg is not None and session.pg.embedded:
-        dropped += sql.sweep(session, naming.make("postgres", plan.app, plan.env.name) + "_", keep)
+    if session.pg is not None:
+        dropped += sql.sweep(session, keep)
     if session.emulator_port is not None:
         from providers.local import bucket, pubsub
 
-        prefix = f"{plan.app}-{plan.env.name}-".lower()
-        dropped += pubsub.sweep(session, prefix, keep)
-        dropped += bucket.sweep(session, prefix, keep)
+        dropped += pubsub.sweep(session, keep, allow_destroy=allow_destroy)
+        dropped += bucket.sweep(session, keep, allow_destroy=allow_destroy)
     return dropped
 
 
@@ -430,6 +498,8 @@ def stop(env: Env, opts: Options, ui: UI) -> int:
     if not directory.exists():
         ui.info(f"env {env.name}: nothing to stop")
         return 0
+    refuse_foreign(directory)
+    postgres.check_datadir(directory, ownership.current(directory))
     stopped = servers.stop_all(directory)
     ui.success(
         f"env {env.name}: " + (f"stopped {', '.join(stopped)} (data kept)" if stopped else "no server was running")
@@ -442,7 +512,8 @@ def stop(env: Env, opts: Options, ui: UI) -> int:
     return 0
 
 
-KEPT_ON_DESTROY = (secret.SECRETS_FILE,)
+KEPT_ON_DESTROY = (secret.SECRETS_FILE, ownership.OWNER_FILE)
+"""The owner file stays: a redeploy here keeps the id, so what a killed destroy left still carries our mark."""
 
 
 def _deployed_here(directory: Path) -> bool:
@@ -471,14 +542,16 @@ def destroy(env: Env, opts: Options, ui: UI) -> bool:
         ui.info(f"env {env.name}: nothing to destroy")
         return False
     refuse_foreign(directory)
+    owner = ownership.current(directory)
+    postgres.check_datadir(directory, owner)
     servers.stop_all(directory)
     state = State.load(directory)
     state.data["destroying"] = True
     state.save()
     crashpoint("destroying")
     if settings_of(env).postgres_admin_url:
-        _drop_external(env, state, ui)
-    _remove_everything(directory)
+        _drop_external(env, state, ui, owner)
+    _remove_everything(directory, owner)
     kept = (
         " (secret values kept; remove secrets.json to forget them)"
         if (directory / secret.SECRETS_FILE).exists()
@@ -488,10 +561,14 @@ def destroy(env: Env, opts: Options, ui: UI) -> bool:
     return True
 
 
-def _remove_everything(directory: Path) -> None:
+def _remove_everything(directory: Path, owner: Owner | None) -> None:
     """Servers, data and outputs of the env; the state file goes last, so an interrupted run still says `destroying`."""
+    postgres.check_datadir(directory, owner)
     servers.stop_all(directory, keep_data=False)
     servers.remove_pg_data(directory)
+    if owner is not None:
+        postgres.remove_account(directory, owner)
+    servers.remove_accounts(directory)
     for path in sorted(directory.iterdir(), key=lambda p: p.name == "state.json"):
         if path.name in KEPT_ON_DESTROY:
             continue
@@ -502,14 +579,72 @@ def _remove_everything(directory: Path) -> None:
             path.unlink()
 
 
-def _drop_external(env: Env, state: State, ui: UI) -> None:
-    session = Session(env, state, ui)
+def _drop_external(env: Env, state: State, ui: UI, owner: Owner | None) -> None:
+    """Our databases and roles on the external server: those the state records and any other carrying our mark;
+    what another state directory marked is left alone."""
+    if owner is None:
+        ui.warn("this state directory has no ownership file: nothing on the external PostgreSQL server is dropped")
+        return
+    session = Session(env, state, ui, owner=owner)
     try:
         for key, rec in list(state.resources.items()):
             if _kind(key) is Kind.SQL and rec.get("names"):
                 sql.remove(session, key, rec)
+        sql.sweep(session, set())
     finally:
         session.close()
+
+
+def takeover(env: Env, opts: Options, ui: UI) -> int:
+    """Bind the servers of a moved or restored state directory to it: its PostgreSQL cluster, databases and roles
+    carrying the owner id it had where it was made get this directory's (refused while that directory exists)."""
+    directory = state_dir(opts.state_root, env.name)
+    refuse_foreign(directory)
+    old, new = ownership.previous(directory)
+    state = State.load(directory)
+    external = settings_of(env).postgres_admin_url
+    link = directory / postgres.NAME
+    cluster = link.is_symlink() or link.exists()
+    recorded = sorted(f"{what} {name}" for key, rec in state.resources.items() if _kind(key) is Kind.SQL
+                      for what, name in sorted(rec.get("names", {}).items()))
+    ui.info(f"env {env.name}: this state directory was made at {old.directory}; taking over (owner id {old.id} "
+            f"becomes {new.id}):")
+    if cluster:
+        ui.info(f"  PostgreSQL cluster {link} (its server is stopped and started again)")
+    for server in (servers.EMULATOR, servers.REDIS):
+        if (directory / server.name).exists():
+            ui.info(f"  the {server.name}'s directory (a running {server.name} is stopped; the next deploy starts it)")
+    where = "the external server" if external else "the cluster"
+    ui.info(f"  every database and role on {where} marked with owner id {old.id}"
+            + (f" ({', '.join(recorded)} in the state)" if recorded else ""))
+    if not opts.yes:
+        if not opts.interactive:
+            raise BadInput("takeover re-marks servers and databases; pass --yes (no terminal to ask on)",
+                           where=f"env {env.name}")
+        if not ui.confirm(f"Take over these for env {env.name}?"):
+            ui.info("nothing was changed")
+            return 1
+    if cluster:
+        postgres.take_over_cluster(directory, old, new)
+    restarted = servers.hand_over(directory, old, new)
+    remarked: dict[str, list[str]] = {"databases": [], "roles": []}
+    if cluster or external:
+        session = Session(env, state, ui, owner=new)
+        try:
+            if not external:
+                session.start({servers.POSTGRES.name})
+            ex = session.executor()
+            remarked = sqladmin.marked(ex, old.mark)
+            sqladmin.remark(ex, databases=remarked["databases"], roles=remarked["roles"], mark=new.mark)
+        finally:
+            session.close()
+    ownership.adopt(directory)
+    ui.success(f"env {env.name}: took over {len(remarked['databases'])} database(s) and {len(remarked['roles'])} "
+               f"role(s){' and the PostgreSQL cluster' if cluster else ''}; owner id {new.id}")
+    if restarted:
+        ui.info(f"stopped {', '.join(restarted)}: the next deploy starts {'them' if len(restarted) > 1 else 'it'} "
+                "again (the emulator's topics, queues and buckets are made again, without their messages and objects)")
+    return 0
 
 
 def env_vars(env: Env, opts: Options, record: Any = None) -> dict[str, str]:

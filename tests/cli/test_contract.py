@@ -251,7 +251,7 @@ def test_a_missing_cloud_sdk_is_6_with_the_install_command(tmp_path):
 
 
 def test_unsupported_is_7_and_lists_every_resource():
-    out = run("plan", "--env", "gcp-dev", "--meta", str(META))
+    out = run("plan", "--env", "azure-dev", "--meta", str(META))
     assert_one_error_line(out, 7)
 
 
@@ -275,7 +275,7 @@ p.plan = _raise
 
 @pytest.mark.parametrize(("name", "code"), [("OrchestratorError", 1), ("BadInput", 2), ("Locked", 3),
                                             ("PolicyViolation", 4), ("PendingOperations", 5),
-                                            ("MissingTool", 6), ("Unsupported", 7)])
+                                            ("MissingTool", 6), ("Unsupported", 7), ("NotOwned", 10)])
 def test_each_documented_exit_code_comes_from_its_error(name, code, tmp_path):
     """Every code in docs/exit-codes.md, from the error class the pipeline raises, as one line."""
     (tmp_path / "sitecustomize.py").write_text(RAISE.format(name=name))
@@ -298,7 +298,22 @@ def test_every_documented_code_has_a_test_here():
     documented = (ROOT / "docs" / "exit-codes.md").read_text()
     codes = {int(line.split("|")[1]) for line in documented.splitlines() if line.startswith("| ") and
              line.split("|")[1].strip().isdigit()}
-    assert codes == {0, 1, 2, 3, 4, 5, 6, 7, 130}
+    assert codes == {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130}
+
+
+def test_not_owned_is_10_for_a_copied_state_directory(tmp_path: Path) -> None:
+    """A real scenario for exit 10: `stop` in a `cp -a` copy of a local env's state directory, which owns nothing."""
+    import shutil
+
+    from providers.local import ownership
+
+    original = tmp_path / "state" / "local" / "local"
+    original.mkdir(parents=True, mode=0o700)
+    ownership.claim(original)
+    shutil.copytree(tmp_path / "state", tmp_path / "copy", symlinks=True)
+    out = run("--state-dir", str(tmp_path / "copy"), "stop", "--env", "local")
+    assert_one_error_line(out, 10)
+    assert str(original.resolve()) in out.stderr and "takeover" in out.stderr
 
 
 def test_a_production_stack_that_breaks_the_baseline_is_4_before_any_engine_call(tmp_path: Path) -> None:
@@ -313,3 +328,44 @@ def test_a_production_stack_that_breaks_the_baseline_is_4_before_any_engine_call
     assert_one_error_line(out, 4)
     assert "R-SQL-04" in out.stderr and "deletionProtection" in out.stderr
     assert not (tmp_path / ".orchestrator" / "pulumi").exists()
+
+
+def _quickstart_without_a_topic(tmp_path: Path) -> tuple[Path, Path]:
+    """The quickstart app's metadata as is and without its `uptime-transition` topic, in a folder named after it."""
+    from google.protobuf import json_format
+
+    from orchestrator.core.schema import meta_pb2
+
+    app = tmp_path / "quickstart"
+    app.mkdir()
+    doc = json_format.MessageToDict(meta_pb2.Data.FromString(META.read_bytes()))
+    full = app / "full.json"
+    full.write_text(json.dumps(doc))
+    doc["pubsubTopics"] = [t for t in doc["pubsubTopics"] if t["name"] != "uptime-transition"]
+    for pkg in doc["pkgs"]:
+        pkg["secrets"] = []
+    for svc in doc["svcs"]:
+        svc.pop("secrets", None)
+    fewer = app / "fewer.json"
+    fewer.write_text(json.dumps(doc))
+    return full, fewer
+
+
+def test_changes_are_8_with_detailed_exitcode(tmp_path):
+    full, fewer = _quickstart_without_a_topic(tmp_path)
+    args = ("--state-dir", str(tmp_path / "state"), "preview", "--env", "local", "--base-meta", str(fewer))
+    out = run(*args, "--meta", str(full), "--detailed-exitcode")
+    assert out.returncode == 8, out.stderr
+    assert "+ topic:uptime-transition" in out.stdout
+    assert run(*args, "--meta", str(full)).returncode == 0
+    assert run(*args, "--meta", str(fewer), "--detailed-exitcode").returncode == 0  # the same on both sides
+
+
+def test_destroys_are_9_with_fail_on_destroy_and_win_over_8(tmp_path):
+    full, fewer = _quickstart_without_a_topic(tmp_path)
+    args = ("--state-dir", str(tmp_path / "state"), "preview", "--env", "local", "--base-meta", str(full))
+    out = run(*args, "--meta", str(fewer), "--detailed-exitcode", "--fail-on-destroy")
+    assert out.returncode == 9, out.stderr
+    assert "! removes data: remove topic:uptime-transition" in out.stdout
+    assert run(*args, "--meta", str(fewer), "--detailed-exitcode").returncode == 8
+    assert run(*args, "--meta", str(full), "--fail-on-destroy").returncode == 0

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.local
 
-LEFT_AFTER_DESTROY = {"lock", "secrets.json"}
+LEFT_AFTER_DESTROY = {"lock", "secrets.json", "owner"}
+"""secret values, and the owner id (a redeploy here keeps it: what a killed destroy left still carries its mark)."""
 
 
 def test_fixture_app_lifecycle(project: Project, fixture_app: str) -> None:

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from orchestrator.core.errors import BadInput, MissingTool
-from providers.local import servers
+from providers.local import ownership, servers
 from providers.local.servers import emulator, postgres, process
 from providers.local.servers import redis as redis_server
 
@@ -151,7 +151,7 @@ def test_private_binaries_are_copied_for_the_unprivileged_user(tmp_path: Path) -
 def test_emulator_lifecycle(base: Path) -> None:
     directory = base / servers.EMULATOR.name
     port = process.free_port()
-    proc = emulator.start_emulator(directory, port=port)
+    proc = emulator.start_emulator(directory, port=port, owner=ownership.claim(base))
     emulator.wait_emulator(directory, proc, port)
     running = emulator.emulator_running(directory)
     assert running is not None and running[1] == port
@@ -173,7 +173,7 @@ def test_stale_pid_files_are_not_running(base: Path) -> None:
 
 def test_emulator_port_in_use(base: Path, occupied: int) -> None:
     directory = base / servers.EMULATOR.name
-    proc = emulator.start_emulator(directory, port=occupied)
+    proc = emulator.start_emulator(directory, port=occupied, owner=ownership.claim(base))
     with pytest.raises(BadInput, match=f"port {occupied}"):
         emulator.wait_emulator(directory, proc, occupied)
 
@@ -184,7 +184,8 @@ def test_redis_lifecycle_keeps_data(base: Path) -> None:
     directory = base / servers.REDIS.name
     port = process.free_port()
     binary = redis_server.redis_binary()
-    proc = redis_server.start_redis(directory, port=port, password="s3cret", admin_password="adm1n", binary=binary)
+    proc = redis_server.start_redis(directory, port=port, password="s3cret", admin_password="adm1n", binary=binary,
+                                    owner=ownership.claim(base))
     redis_server.wait_redis(directory, proc, port, "s3cret")
     assert stat.S_IMODE((directory / "redis.conf").stat().st_mode) == 0o600
     assert b"s3cret" not in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
@@ -193,7 +194,8 @@ def test_redis_lifecycle_keeps_data(base: Path) -> None:
     client.close()
     assert not redis_server.redis_answers(port, "wrong")
     assert servers.stop_all(base) == ["redis"]
-    proc = redis_server.start_redis(directory, port=port, password="s3cret", admin_password="adm1n", binary=binary)
+    proc = redis_server.start_redis(directory, port=port, password="s3cret", admin_password="adm1n", binary=binary,
+                                    owner=ownership.claim(base))
     redis_server.wait_redis(directory, proc, port, "s3cret")
     client = redis.Redis(host=servers.LOOPBACK, port=port, password="s3cret", db=3)
     assert client.get("k") == b"v"
@@ -206,15 +208,16 @@ def test_redis_lifecycle_keeps_data(base: Path) -> None:
 def test_the_apps_redis_password_cannot_administer_the_server(base: Path, command: tuple[str, ...]) -> None:
     """The reproduction: with the password from the runtime config, CONFIG SET dir + SAVE wrote a file anywhere."""
     import redis
+    from redis.exceptions import NoPermissionError
 
     directory = base / servers.REDIS.name
     port = process.free_port()
     proc = redis_server.start_redis(directory, port=port, password="s3cret", admin_password="adm1n",
-                                    binary=redis_server.redis_binary())
+                                    binary=redis_server.redis_binary(), owner=ownership.claim(base))
     redis_server.wait_redis(directory, proc, port, "s3cret")
     app = redis.Redis(host=servers.LOOPBACK, port=port, password="s3cret")
     try:
-        with pytest.raises(redis.exceptions.NoPermissionError):
+        with pytest.raises(NoPermissionError):
             app.execute_command(*command)
         app.set("still", "works")
         assert app.get("still") == b"works"

@@ -355,3 +355,34 @@ def test_a_migration_cannot_leave_the_apps_rights(ex: PgExecutor, app: PgExecuto
 def test_migrations_refuse_an_admin_login(ex: PgExecutor, db: str) -> None:
     with pytest.raises(BadInput, match="logged in as the app's role"):
         sqladmin.apply_migrations(ex, database=db, role=db + "_u", migrations=[m(1, "SELECT 1;")], non_sequential=False)
+
+
+MARK = "orchestrator-owner:" + "a" * 32
+
+
+def test_marks_are_comments_and_a_database_not_yet_commented_has_its_owner_roles(ex: PgExecutor) -> None:
+    assert sqladmin.marks(ex, database="marked", role="marked_u") == {}
+    sqladmin.ensure_database(ex, database="marked", role="marked_u", password="pw", mark=MARK)
+    assert sqladmin.marks(ex, database="marked", role="marked_u") == {"database": MARK, "role": MARK}
+    ex.query("COMMENT ON DATABASE marked IS NULL")  # as a run killed before COMMENT ON DATABASE leaves it
+    assert sqladmin.marks(ex, database="marked") == {"database": MARK}
+    sqladmin.ensure_database(ex, database="plain", role="plain_u", password="pw")
+    assert sqladmin.marks(ex, database="plain", role="plain_u") == {"database": None, "role": None}
+    assert sqladmin.marked(ex, MARK) == {"databases": ["marked"], "roles": ["marked_u"]}
+    other = "orchestrator-owner:" + "b" * 32
+    sqladmin.remark(ex, databases=["marked"], roles=["marked_u"], mark=other)
+    assert sqladmin.marked(ex, MARK) == {"databases": [], "roles": []}
+    assert sqladmin.marks(ex, database="marked", role="marked_u") == {"database": other, "role": other}
+    for name in ("marked", "plain"):
+        ex.forget(name)
+        sqladmin.drop_database(ex, database=name, role=f"{name}_u")
+
+
+def test_holds_data_means_a_row_beyond_schema_migrations(ex: PgExecutor, app: PgExecutor, db: str) -> None:
+    assert not sqladmin.holds_data(ex, database=db)
+    sqladmin.apply_migrations(app, database=db, role=db + "_u", non_sequential=False,
+                              migrations=[MigrationFile(1, "1_t.up.sql", 'CREATE SCHEMA "odd name"; '
+                                                        'CREATE TABLE "odd name"."t%s" (id int)')])
+    assert not sqladmin.holds_data(ex, database=db), "a migrated but empty schema is no data"
+    app.query('INSERT INTO "odd name"."t%s" VALUES (1)', database=db)
+    assert sqladmin.holds_data(ex, database=db)

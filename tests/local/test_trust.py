@@ -53,8 +53,8 @@ def test_destroying_a_copied_state_dir_leaves_the_original_whole(project: Projec
     copy = project.root / "copy-of-state"
     shutil.copytree(project.state, copy, symlinks=True)
     result = project.cli("destroy", "--env", env, "--yes", env={"ORCHESTRATOR_HOME": str(copy)})
-    assert result.code == BAD_INPUT, str(result)
-    assert result.one_line_error and "copied from another environment" in result.stderr, str(result)
+    assert result.code == ExitCode.NOT_OWNED, str(result)
+    assert result.one_line_error and "copied or moved" in result.stderr, str(result)
 
     assert project.servers_running(env) == before
     assert count_rows(project, env) == 3000

@@ -275,7 +275,7 @@ def test_a_missing_cli_is_exit_6_with_the_install_hint(verb: str, untouchable: N
     ctx = context(UI())
     call: dict[str, Callable[[], Any]] = {
         "deploy": lambda: deploy(UI()),
-        "preview": lambda: pipeline.preview(ctx, "dev", META),
+        "preview": lambda: pipeline.preview(ctx, "dev", META, pulumi=True),
         "destroy": lambda: pipeline.destroy(ctx, "dev", yes=True),
         "refresh": lambda: pipeline.refresh(ctx, "dev"),
         "status": lambda: pipeline.status(ctx, "dev"),

@@ -50,19 +50,18 @@ def test_needed_by_a_plan(kinds: tuple[Kind, ...], expected: set[str]) -> None:
     assert servers.needed(plan(*kinds), redis_installed=True) == expected
 
 
-def test_caches_get_redis_when_asked_for_and_installed() -> None:
+def test_caches_get_redis_when_asked_for() -> None:
     asked = plan(Kind.CACHE, redis="server")
     assert servers.needed(asked, redis_installed=True) == {"redis"}
-    assert servers.needed(asked, redis_installed=False) == set()
+    with pytest.raises(MissingTool, match="needs a redis-server"):
+        servers.needed(asked, redis_installed=False)
     assert servers.needed(plan(Kind.SQL_SERVER, redis="server"), redis_installed=True) == {"postgres"}
 
 
-def test_go_caches_always_need_redis() -> None:
-    go = plan(Kind.CACHE, language=Language.GO)
-    assert servers.needed(go, redis_installed=True) == {"redis"}
-    with pytest.raises(MissingTool, match="Go apps need a redis-server"):
-        servers.needed(go, redis_installed=False)
-    assert servers.needed(plan(Kind.BUCKET, language=Language.GO), redis_installed=False) == {"emulator"}
+def test_go_caches_use_the_go_runtimes_in_memory_redis_by_default() -> None:
+    """runtimes/go/storage/cache/manager_internal.go: `in_memory` servers get miniredis."""
+    assert servers.needed(plan(Kind.CACHE, language=Language.GO), redis_installed=False) == set()
+    assert servers.needed(plan(Kind.CACHE, language=Language.GO, redis="server"), redis_installed=True) == {"redis"}
 
 
 def test_external_postgres_means_no_embedded_one() -> None:

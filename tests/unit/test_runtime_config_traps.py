@@ -277,6 +277,20 @@ def test_trap13_provider_app_secrets_are_fine_in_protobuf_but_not_json():
         build_infra_json(plan, record)
 
 
+def test_trap13_go_reads_provider_app_secrets_through_its_secret_providers_variable():
+    """runtimes/go/appruntime/infrasdk/secrets: ENCORE_SECRET_PROVIDERS, which the infra config's `secrets` would
+    override, so they are left out of it."""
+    from runtime_config.infra_json import secret_providers
+
+    plan = fx.shop_plan("gcp", Language.GO)
+    record = fx.provisioned(plan)
+    names = {s.encore_name for s in record.secrets if s.ref.provider is not None}
+    assert names and not names & set(build_infra_json(plan, record).get("secrets", {}))
+    value = secret_providers(plan, record)
+    assert value is not None
+    assert set(json.loads(value)["providers"]["gcp_secret_manager"]["refs"]) == names
+
+
 def test_trap14_sql_password_with_a_newline_is_refused():
     plan = fx.shop_plan("local")
     record = fx.provisioned(plan)

@@ -21,7 +21,7 @@ from runtime_config.schema import infra_pb2, runtime_pb2, secretdata_pb2
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "apps"
-FIXTURE_DIRS = sorted(p.parent for p in FIXTURES.glob("*/meta.pb"))
+FIXTURE_DIRS = sorted(p.parent for pattern in ("*/meta.pb", "fidelity/*/meta.pb") for p in FIXTURES.glob(pattern))
 
 SecretData = secretdata_pb2.SecretData
 INT_STRING = re.compile(r"-?\d+")

@@ -1,8 +1,10 @@
 """The local target's PostgreSQL: binaries (system or the pgserver wheel's), the cluster, the postmaster.
 
-As root, PostgreSQL runs as the unprivileged system user `orchestrator-pg`, its cluster under
-PG_HOME (linked from the env's state directory). The postmaster's `postmaster.pid` tells any
-later run that it serves the cluster.
+As root, each env's cluster runs as its own unprivileged system user (`orch-pg-<hash of the state
+directory>`, its comment field holding the env's owner id), its data directory (mode 0700) under PG_HOME
+and linked from the env's state directory: one env's server can neither read another's files nor signal
+it. The data directory carries the env's ownership mark (providers/local/ownership.py); the postmaster's
+`postmaster.pid` tells any later run that it serves the cluster.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any
 from orchestrator.core.errors import BadInput, MissingTool
 from orchestrator.core.faults import crashpoint
 from orchestrator.core.model import Kind
+from providers.local import ownership
+from providers.local.ownership import Owner
 from providers.local.servers.process import (
     Account,
     Launch,
@@ -52,32 +56,64 @@ PG_HOME = Path("/var/lib/orchestrator-pg")
 reaches them whatever the permissions of the state directory's parents."""
 
 
-def pg_account() -> Account | None:
-    """When running as root: the `orchestrator-pg` system user, created if missing. None otherwise."""
+def pg_account(base: Path | None = None, owner: Owner | None = None) -> Account | None:
+    """When running as root: the system user PostgreSQL runs as, created if missing; None otherwise.
+
+    With `base` (an env's state directory) and its `owner`, the env's own user `orch-pg-<hash>`, whose comment
+    field holds the owner id (one with another id is NotOwned); without, the shared `orchestrator-pg` (servers
+    the tests start outside any env)."""
     if os.geteuid() != 0:
         return None
+    name = PG_SYSTEM_USER if base is None or owner is None else cluster_user(base)
+    comment = None if owner is None else _comment(owner)
     try:
-        entry = pwd.getpwnam(PG_SYSTEM_USER)
+        entry = pwd.getpwnam(name)
     except KeyError:
-        entry = _create_system_user(PG_SYSTEM_USER)
+        entry = _create_system_user(name, comment if name != PG_SYSTEM_USER else None)
+    if owner is not None and name != PG_SYSTEM_USER and entry.pw_gecos != comment:
+        ownership.check(_mark_of(entry.pw_gecos), owner, f"system user {name}")
     return Account(entry.pw_name, entry.pw_uid, entry.pw_gid)
 
 
-def _create_system_user(name: str) -> pwd.struct_passwd:
+def cluster_user(base: Path) -> str:
+    return f"orch-pg-{hashlib.sha256(str(base.resolve()).encode()).hexdigest()[:12]}"
+
+
+def _comment(owner: Owner) -> str:
+    """The passwd comment field naming the owner (it cannot hold the mark's `:`)."""
+    return f"{ownership.TAG_KEY} {owner.id}"
+
+
+def _mark_of(comment: str) -> str | None:
+    head, _, owner_id = comment.partition(" ")
+    return ownership.MARK_PREFIX + owner_id if head == ownership.TAG_KEY and owner_id else None
+
+
+def remove_account(base: Path, owner: Owner) -> bool:
+    """Delete the env's system user (and its group) when it carries this owner's id; True when deleted."""
+    if os.geteuid() != 0:
+        return False
+    name = cluster_user(base)
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return False
+    if entry.pw_gecos != _comment(owner):
+        return False
+    for cmd in (["userdel", name], ["deluser", name]):
+        if shutil.which(cmd[0]) is not None:
+            subprocess.run(cmd, capture_output=True, text=True)
+            break
+    return True
+
+
+def _create_system_user(name: str, comment: str | None) -> pwd.struct_passwd:
     nologin = next((p for p in ("/usr/sbin/nologin", "/sbin/nologin") if os.path.exists(p)), "/bin/false")
+    gecos = comment or "orchestrator PostgreSQL"
     commands = [
-        [
-            "useradd",
-            "--system",
-            "--user-group",
-            "--no-create-home",
-            "--home-dir",
-            "/nonexistent",
-            "--shell",
-            nologin,
-            name,
-        ],
-        ["adduser", "-S", "-D", "-H", "-h", "/nonexistent", "-s", nologin, name],  # busybox (Alpine)
+        ["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", nologin,
+         "--comment", gecos, name],
+        ["adduser", "-S", "-D", "-H", "-h", "/nonexistent", "-s", nologin, "-g", gecos, name],  # busybox (Alpine)
     ]
     errors = []
     for cmd in commands:
@@ -125,6 +161,59 @@ def _linked_datadir(base: Path) -> Path:
             where=str(link),
         )
     return target
+
+
+def datadir_of(base: Path) -> Path:
+    """The env's cluster directory as it is now (no link made, no user created)."""
+    link = base / NAME
+    return _linked_datadir(base) if link.is_symlink() else link
+
+
+def check_datadir(base: Path, owner: Owner | None) -> None:
+    """NotOwned unless the env's cluster (when there is one) carries `owner`'s mark. A cluster without any mark
+    (made before clusters were marked) is this state directory's by its path, and gets the mark."""
+    datadir = datadir_of(base)
+    if not (datadir / "PG_VERSION").exists():
+        return
+    found = ownership.read_file_mark(datadir)
+    if found is None:
+        if owner is not None:
+            ownership.write_file_mark(datadir, owner)
+        return
+    if owner is None:
+        raise BadInput("this PostgreSQL cluster is marked but the state directory has no ownership file; restore it",
+                       where=str(datadir))
+    ownership.check(found, owner, f"PostgreSQL cluster {datadir}")
+
+
+def take_over_cluster(base: Path, old: Owner, new: Owner) -> Path | None:
+    """For `takeover`: the cluster of a state directory moved from `old.directory` becomes this one's (its
+    server stopped, as root its directory renamed to the one `base` owns and relinked), marked `new`. Only a
+    cluster carrying `old`'s (or, rerun, `new`'s) mark; returns its directory, None when there is none."""
+    link = base / NAME
+    dest = owned_datadir(base) if link.is_symlink() else link
+    source = Path(os.readlink(link)) if link.is_symlink() else link
+    if link.is_symlink() and source not in (owned_datadir(old.directory), dest):  # dest: a takeover run again
+        raise BadInput(f"the link points at {source}, not at the cluster of {old.directory}; nothing was touched",
+                       where=str(link))
+    if not (source / "PG_VERSION").exists() and (dest / "PG_VERSION").exists():
+        source = dest  # a takeover killed after the rename
+    if not (source / "PG_VERSION").exists():
+        return None
+    found = ownership.read_file_mark(source)
+    if found != new.mark:
+        ownership.check(found, old, f"PostgreSQL cluster {source}")
+    stop_postgres(source)
+    if source != dest:
+        os.rename(source, dest)
+        staging = base / f".{NAME}.link"
+        staging.unlink(missing_ok=True)
+        staging.symlink_to(dest, target_is_directory=True)
+        os.replace(staging, link)
+    crashpoint("takeover:relinked")
+    ownership.write_file_mark(dest, new)
+    remove_account(old.directory, old)
+    return dest
 
 
 def remove_pg_data(base: Path) -> None:
@@ -256,7 +345,8 @@ def _pg_ready(datadir: Path) -> bool:
     return len(lines) >= 8 and lines[7].strip() == "ready"
 
 
-def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Account | None, log: Path) -> None:
+def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Account | None, log: Path,
+                  owner: Owner | None = None) -> None:
     """initdb into `<datadir>.init`, then rename: a run killed half-way leaves no half-made cluster."""
     tmp = datadir.with_name(datadir.name + ".init")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -299,6 +389,8 @@ def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Accoun
         fh.write(
             "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\npassword_encryption = 'scram-sha-256'\n"
         )
+    if owner is not None:
+        ownership.write_file_mark(tmp, owner)  # before the rename: a cluster never exists without its mark
     os.replace(tmp, datadir)
 
 
@@ -357,8 +449,11 @@ class PostgresServer:
 
     def start(self, launch: Launch) -> Started:
         """Run the env's cluster (made first when missing) on the configured, else the remembered, else a free port."""
-        account = pg_account()
+        owner = launch.owner or ownership.current(launch.base)
+        check_datadir(launch.base, owner)
+        account = pg_account(launch.base, owner)
         datadir = pg_datadir(launch.base, account)
+        check_datadir(launch.base, owner)  # a cluster another env left where this one links to is not adopted
         rec = launch.record
         configured = launch.settings.postgres_port
         running = pg_running(datadir)
@@ -376,7 +471,7 @@ class PostgresServer:
             rec["bindir"] = str(picked)
             launch.save()
             crashpoint("initdb")
-            init_postgres(datadir, bindir, password=rec["admin_password"], account=account, log=log)
+            init_postgres(datadir, bindir, password=rec["admin_password"], account=account, log=log, owner=owner)
         _check_admin_password(rec, datadir)
         port = choose_port(configured, rec.get("port"), setting="postgresPort")
         rec.update(port=port, bindir=str(picked))

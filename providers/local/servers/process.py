@@ -8,9 +8,12 @@ carries the server's marker.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import pwd
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,9 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from orchestrator.core.errors import BadInput, OrchestratorError
+from orchestrator.core.errors import BadInput, MissingTool, NotOwned, OrchestratorError
+from providers.local import ownership
 
 if TYPE_CHECKING:
+    from providers.local.ownership import Owner
     from providers.local.settings import Settings as LocalSettings
 
 LOOPBACK = "127.0.0.1"
@@ -61,10 +66,11 @@ def choose_port(configured: int | None, remembered: int | None, *, setting: str)
     return free_port()
 
 
-def pid_alive(pid: int, marker: str, *, home: Path | None = None) -> bool:
+def pid_alive(pid: int, marker: str, *, home: Path | None = None, uid: int | None = None) -> bool:
     """Whether `pid` runs and (where /proc tells) is a live process whose command line contains `marker` and,
     given `home`, whose working directory is `home`: each server runs in its env's own directory, so a pid file
-    copied with a state directory, or a pid reused by another env's server, is never taken for ours."""
+    copied with a state directory, or a pid reused by another env's server, is never taken for ours. Given `uid`
+    (an env's own system user), the process must run as that user."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -79,6 +85,8 @@ def pid_alive(pid: int, marker: str, *, home: Path | None = None) -> bool:
             _reap(pid)
             return False
         if marker.encode() not in proc.joinpath("cmdline").read_bytes():
+            return False
+        if uid is not None and proc.stat().st_uid != uid:
             return False
         return home is None or os.readlink(proc / "cwd") == str(home.resolve())
     except (OSError, IndexError):
@@ -114,7 +122,7 @@ def _signal(pid: int, sig: signal.Signals) -> bool:
 
 @dataclass(frozen=True)
 class Account:
-    """The unprivileged system user PostgreSQL runs as when we are root."""
+    """An unprivileged system user a server runs as when we are root."""
 
     name: str
     uid: int
@@ -136,12 +144,14 @@ def spawn(
     env: dict[str, str] | None = None,
     account: Account | None = None,
     cwd: Path | None = None,
+    stdin: int | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start a server in its own session, output appended to `log`, surviving this process."""
+    """Start a server in its own session, output appended to `log`, surviving this process; `stdin` (a file
+    descriptor) is what it reads its configuration from when its own user cannot open the file."""
     with open(log, "ab") as out:
         return subprocess.Popen[bytes](
             argv,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin is None else stdin,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -212,6 +222,8 @@ class Launch:
     record: dict[str, Any]
     """The server's entry in the state (its port, passwords), written to disk by `save`."""
     save: Callable[[], None]
+    owner: Owner | None = None
+    """Whose mark the server's data carries (providers/local/ownership.py); None: the state directory's own."""
 
 
 @dataclass(frozen=True)
@@ -219,3 +231,93 @@ class Started:
     port: int
     ready: Callable[[], None] | None
     """Waits until the server it spawned serves; None when the server was running already."""
+
+
+# ---------------------------------------------------------------- per-env accounts and ownership marks
+
+
+def env_account(base: Path, role: str) -> Account | None:
+    """As root: the system user that runs the `role` server of the state directory at `base` (created when
+    missing), named after the directory's real path, so that no two envs (nor a copy of one) share a uid and one
+    env's server can neither signal nor read another's. None when we are not root."""
+    if os.geteuid() != 0:
+        return None
+    name = account_name(base, role)
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        entry = create_system_user(name)
+    return Account(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+
+def existing_account(base: Path, role: str) -> Account | None:
+    """The `role` user of the state directory at `base` when it exists (never created here)."""
+    try:
+        entry = pwd.getpwnam(account_name(base, role))
+    except KeyError:
+        return None
+    return Account(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+
+def account_name(base: Path, role: str) -> str:
+    return f"orch-{role}-{hashlib.sha256(str(base.resolve()).encode()).hexdigest()[:12]}"
+
+
+def create_system_user(name: str) -> pwd.struct_passwd:
+    """A system user with no home and no login shell (useradd, or busybox adduser)."""
+    nologin = next((p for p in ("/usr/sbin/nologin", "/sbin/nologin") if os.path.exists(p)), "/bin/false")
+    commands = [
+        ["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
+         nologin, name],
+        ["adduser", "-S", "-D", "-H", "-h", "/nonexistent", "-s", nologin, name],
+    ]
+    errors = []
+    for cmd in commands:
+        if shutil.which(cmd[0]) is None:
+            continue
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)  # created, or created concurrently by another run
+        errors.append(f"{cmd[0]}: {result.stderr.strip() or result.returncode}")
+    raise MissingTool(
+        f"running as root, the local servers need an unprivileged user {name!r} and it could not be created "
+        f"({'; '.join(errors) or 'no useradd or adduser'}); run as a normal user instead",
+        where="local servers",
+    )
+
+
+def remove_system_user(name: str, *, timeout: float = 5.0) -> None:
+    """Delete the system user `name` (and its group) when it exists; its servers must be stopped. Retried for a
+    while: a server killed a moment ago still counts as the user's process until its parent reaps it."""
+    cmd = next(([tool, name] for tool in ("userdel", "deluser") if shutil.which(tool)), None)
+    deadline = time.monotonic() + timeout
+    while cmd is not None:
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            return
+        if subprocess.run(cmd, capture_output=True).returncode == 0 or time.monotonic() > deadline:
+            return
+        time.sleep(0.1)
+
+
+def give(path: Path, account: Account | None) -> None:
+    """Make `path` (a directory, mode 0700) and everything in it belong to `account` (no link followed)."""
+    os.chmod(path, 0o700)
+    if account is None or os.lstat(path).st_uid == account.uid:
+        return
+    for root, dirs, files in os.walk(path):
+        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            os.lchown(name, account.uid, account.gid)
+
+
+def check_owned(base: Path, directory: Path, what: str) -> None:
+    """NotOwned, naming the owner, unless the server directory `directory` (where a live server of ours was found)
+    carries the mark of the state directory at `base`: nothing is stopped or used on a mismatch, and a moved state
+    directory owns nothing until `orchestrator takeover`."""
+    owner = ownership.current(base)
+    found = ownership.read_file_mark(directory)
+    if owner is None:
+        raise NotOwned(f"{what} runs here but this state directory has no ownership file; leaving it alone",
+                       where=str(directory))
+    ownership.check(found, owner, f"{what} ({directory})")

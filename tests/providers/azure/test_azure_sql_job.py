@@ -40,23 +40,21 @@ def _connect(port: int, user: str, password: str, dbname: str) -> psycopg.Connec
     return psycopg.connect(host=HOST, port=port, user=user, password=password, dbname=dbname, autocommit=True)
 
 
-def psql(port: int, user: str, password: str, dbname: str, script: str, **variables: str
+def psql(port: int, user: str, password: str, dbname: str, script: str, **environ: str
          ) -> subprocess.CompletedProcess[str]:
     cmd = ["psql", "-X", "-h", HOST, "-p", str(port), "-U", user, "-d", dbname]
-    for k, v in variables.items():
-        cmd += ["-v", f"{k}={v}"]
-    env = {**os.environ, "PGPASSWORD": password, "PGSSLMODE": "disable"}
+    env = {**os.environ, "PGPASSWORD": password, "PGSSLMODE": "disable", **environ}
     return subprocess.run(cmd, input=script, capture_output=True, text=True, env=env, timeout=60)
 
 
 def setup(port: int) -> subprocess.CompletedProcess[str]:
     return psql(port, args.ADMIN_USER, ADMIN_PASSWORD, "postgres", sqladmin.setup_script(database=DB, role=ROLE),
-                verifier=verifier(ROLE, APP_PASSWORD))
+                **{sqladmin.PSQL_PASSWORD_VAR: verifier(ROLE, APP_PASSWORD)})
 
 
 def migrate(port: int, migrations: list[MigrationFile], *, non_sequential: bool = False
             ) -> subprocess.CompletedProcess[str]:
-    script = sqladmin.migrate_script(role=ROLE, migrations=migrations, non_sequential=non_sequential)
+    script = sqladmin.migrate_script(database=DB, role=ROLE, migrations=migrations, non_sequential=non_sequential)
     return psql(port, ROLE, APP_PASSWORD, DB, script)
 
 
@@ -98,7 +96,7 @@ def test_migrations_apply_once_in_order_and_a_failure_keeps_the_version(port: in
 
 def test_migrations_refuse_a_foreign_login(port: int) -> None:
     assert setup(port).returncode == 0
-    script = sqladmin.migrate_script(role=ROLE, migrations=[M1], non_sequential=False)
+    script = sqladmin.migrate_script(database=DB, role=ROLE, migrations=[M1], non_sequential=False)
     out = psql(port, args.ADMIN_USER, ADMIN_PASSWORD, DB, script)
     assert out.returncode == 3 and "logged in as the app's role" in out.stderr
 
@@ -107,7 +105,7 @@ def test_duplicate_migration_numbers_are_refused() -> None:
     from orchestrator.core.errors import BadInput
 
     with pytest.raises(BadInput, match="share the number 1"):
-        sqladmin.migrate_script(role=ROLE, migrations=[M1, M1], non_sequential=False)
+        sqladmin.migrate_script(database=DB, role=ROLE, migrations=[M1, M1], non_sequential=False)
 
 
 def test_the_job_command_verifies_the_server_and_runs_both_scripts_from_secrets() -> None:
@@ -120,6 +118,6 @@ def test_the_job_command_verifies_the_server_and_runs_both_scripts_from_secrets(
     command = job_command(db.spec, db.names, Session())  # type: ignore[arg-type]
     assert "export PGSSLMODE=verify-full PGSSLROOTCERT=/tmp/ca.pem" in command
     assert 'PGPASSWORD="$ADMIN_PASSWORD"' in command and 'PGPASSWORD="$APP_PASSWORD"' in command
-    assert '-v verifier="$ROLE_VERIFIER"' in command
+    assert 'ROLE_PASSWORD="$ROLE_VERIFIER"' in command
     assert sqladmin.setup_script(database=db.names["database"], role=db.names["role"]) in command
     assert APP_PASSWORD not in command and "PASSWORD '" not in command

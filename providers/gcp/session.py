@@ -1,0 +1,142 @@
+"""What the GCP handlers of one program share: the labelled provider, resource options, and the env-wide
+resources built on first use (the network, the access-log bucket, the runtime-config bucket, the
+service-to-service signing key, the SQL job's identity, the project number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_random as random
+
+from orchestrator.core import naming
+from orchestrator.core.envs import Sizing
+from orchestrator.core.model import Language
+from providers.gcp import args
+
+if TYPE_CHECKING:
+    from orchestrator.core.plan import Plan, PlannedResource
+    from providers.gcp.bucket import AccessLogs, RuntimeConfigStore
+    from providers.gcp.network import Network
+    from providers.gcp.secret import ServiceAuthKey
+    from providers.gcp.sql import SqlJobIdentity
+
+
+class Component(pulumi.ComponentResource):
+    """The one component per planned resource (type `orchestrator:gcp:<Kind>`); children are parented to it."""
+
+    def __init__(self, kind: str, name: str, session: GcpSession, props: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            f"orchestrator:gcp:{kind}", name, props or {}, pulumi.ResourceOptions(providers={"gcp": session.provider})
+        )
+        self.session = session
+
+    def child(
+        self,
+        sizing: Sizing | None = None,
+        *,
+        stateful: bool = False,
+        depends_on: Sequence[pulumi.Resource] = (),
+        secret_outputs: Sequence[str] = (),
+    ) -> pulumi.ResourceOptions:
+        """Options of a child; stateful children of protected resources get protect + retainOnDelete."""
+        keep = stateful and (sizing or self.session.plan.env.sizing).protect
+        return pulumi.ResourceOptions(
+            parent=self,
+            protect=keep,
+            retain_on_delete=keep,
+            depends_on=list(depends_on) or None,
+            additional_secret_outputs=list(secret_outputs) or None,
+        )
+
+    def new_secret(self, logical: str, secret_id: str, sizing: Sizing) -> gcp.secretmanager.Secret:
+        return gcp.secretmanager.Secret(
+            logical, **args.secret_args(secret_id, sizing), opts=self.child(sizing, stateful=True)
+        )
+
+    def generated_secret(
+        self, logical: str, secret_id: str, sizing: Sizing, *, length: int
+    ) -> tuple[random.RandomPassword, gcp.secretmanager.Secret, gcp.secretmanager.SecretVersion]:
+        """A random value kept in a Secret Manager secret of its own (its version holds the value)."""
+        value = random.RandomPassword(logical, length=length, special=False, opts=self.child(sizing, stateful=True))
+        secret = self.new_secret(logical, secret_id, sizing)
+        version = gcp.secretmanager.SecretVersion(
+            logical, secret=secret.id, secret_data=value.result, opts=self.child(sizing, stateful=True)
+        )
+        return value, secret, version
+
+
+class GcpSession:
+    def __init__(self, plan: Plan, *, app_root: Path | None = None) -> None:
+        env = plan.env
+        self.plan = plan
+        self.app_root = app_root
+        self.region = env.region or ""
+        self.project = env.project or ""
+        self.labels = args.default_labels(plan.app, env, args.created_at())
+        self.provider = gcp.Provider("gcp", project=env.project, region=env.region, default_labels=self.labels)
+
+    # Env-wide resources, each built the first time a handler asks for it.
+
+    @cached_property
+    def network(self) -> Network:
+        from providers.gcp.network import Network
+
+        return Network(self)
+
+    @cached_property
+    def access_logs(self) -> AccessLogs:
+        from providers.gcp.bucket import AccessLogs
+
+        return AccessLogs(self)
+
+    @cached_property
+    def runtime_config_store(self) -> RuntimeConfigStore:
+        from providers.gcp.bucket import RuntimeConfigStore
+
+        return RuntimeConfigStore(self)
+
+    @cached_property
+    def service_auth(self) -> ServiceAuthKey:
+        from providers.gcp.secret import ServiceAuthKey
+
+        return ServiceAuthKey(self)
+
+    @cached_property
+    def sql_job_identity(self) -> SqlJobIdentity:
+        from providers.gcp.sql import SqlJobIdentity
+
+        return SqlJobIdentity(self)
+
+    @cached_property
+    def project_number(self) -> pulumi.Output[str]:
+        found = gcp.organizations.get_project_output(
+            project_id=self.project, opts=pulumi.InvokeOutputOptions(provider=self.provider)
+        )
+        return found.number
+
+    def physical(self, namespace: str, *parts: str) -> str:
+        """A physical name the plan does not list (network, buckets of the env, the SQL job)."""
+        return naming.make(namespace, self.plan.app, self.plan.env.name, *parts)
+
+    def warn(self, res: PlannedResource, message: str) -> None:
+        pulumi.log.warn(f"{res.key}: {message}")
+
+    def fragments(self) -> list[dict[str, Any]]:
+        """Env-wide Provisioned fragments: the signing key."""
+        return [self.service_auth.fragment()]
+
+    def outputs(self, provisioned: dict[str, Any]) -> dict[str, Any]:
+        """Stack outputs beyond `provisioned` and `cron_jobs`: for TypeScript apps the bucket the configs go to."""
+        if self.plan.language is Language.TYPESCRIPT:
+            return {"runtime_config_bucket": self.runtime_config_store.bucket.name}
+        return {}
+
+
+def start(plan: Plan, *, app_root: Path | None = None) -> GcpSession:
+    return GcpSession(plan, app_root=app_root)
