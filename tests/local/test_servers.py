@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -111,6 +112,36 @@ def test_half_made_cluster_is_redone(base: Path) -> None:
     (leftover / "junk").write_text("from a killed initdb")
     _, port = start_pg(base)
     assert not leftover.exists()
+    with admin(port) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_killed_runs_initdb_still_writing_does_not_stop_the_next_init(base: Path) -> None:
+    """The soak found it: a deploy SIGKILLed during initdb leaves initdb running (an orphan) in its staging
+    directory; the next run's cleanup raced it (FileExistsError, exit 1). Each run now stages in its own."""
+    import threading
+
+    account = postgres.pg_account()
+    datadir = postgres.pg_datadir(base, account)
+    orphan = datadir.with_name(f"{datadir.name}.init")  # where a killed run staged (and still writes)
+    orphan.mkdir(parents=True)
+    stop = threading.Event()
+
+    def keep_writing() -> None:  # what the orphaned initdb does meanwhile
+        i = 0
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                orphan.mkdir(exist_ok=True)
+                (orphan / f"f{i}").write_text("x")
+            i += 1
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        _, port = start_pg(base)
+    finally:
+        stop.set()
+        writer.join()
     with admin(port) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
 

@@ -220,7 +220,7 @@ def remove_pg_data(base: Path) -> None:
     link = base / NAME
     if link.is_symlink():
         real = _linked_datadir(base)
-        for path in (real, real.with_name(real.name + ".init")):
+        for path in (real, *_stagings(real)):
             shutil.rmtree(path, ignore_errors=True)
         link.unlink()
     else:
@@ -347,8 +347,11 @@ def _pg_ready(datadir: Path) -> bool:
 
 def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Account | None, log: Path,
                   owner: Owner | None = None) -> None:
-    """initdb into `<datadir>.init`, then rename: a run killed half-way leaves no half-made cluster."""
-    tmp = datadir.with_name(datadir.name + ".init")
+    """initdb into `<datadir>.init-<pid>`, then rename: a run killed half-way leaves no half-made cluster. Its own
+    staging directory per run: the initdb of a killed run may still be writing into its own."""
+    for stale in _stagings(datadir):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = datadir.with_name(f"{datadir.name}.init-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(mode=0o700)
     tmp.with_name(datadir.name + ".pw").unlink(missing_ok=True)  # where older versions kept it during initdb
@@ -392,6 +395,12 @@ def init_postgres(datadir: Path, bindir: Path, *, password: str, account: Accoun
     if owner is not None:
         ownership.write_file_mark(tmp, owner)  # before the rename: a cluster never exists without its mark
     os.replace(tmp, datadir)
+
+
+def _stagings(datadir: Path) -> list[Path]:
+    """initdb staging directories of `datadir` (`.init` from earlier versions, `.init-<pid>`)."""
+    return [p for p in datadir.parent.glob(f"{glob.escape(datadir.name)}.init*")
+            if p.name == f"{datadir.name}.init" or p.name.removeprefix(f"{datadir.name}.init-").isdigit()]
 
 
 def _password_pipe(password: str, account: Account | None) -> int:
