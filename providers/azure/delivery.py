@@ -19,12 +19,13 @@ azure-identity are imported on use.
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.core.errors import MissingTool, OrchestratorError, Unsupported
+from orchestrator.core.errors import BadInput, MissingTool, OrchestratorError
 from orchestrator.core.model import Kind, Language
 from providers.base import Delivered
 
@@ -41,6 +42,9 @@ VAULT_OUTPUT = "key_vault"
 IDENTITIES_OUTPUT = "service_identities"
 SQL_JOBS_OUTPUT = "sql_jobs"
 INSTALL_HINT = "pip install 'encore-orchestrator[azure]'"
+APP_SECRET_CONTENT_TYPE = "text/plain"
+"""What the program gives every app secret (providers/azure/secret.py); a new version keeps it, so Pulumi sees no
+drift."""
 LEGACY_VAR = "ENCORE_RUNTIME_CONFIG"
 APP_SECRETS_VAR = "ENCORE_APP_SECRETS"
 """Where the Go runtime reads app secrets when it runs on the legacy config: `name=base64url(value)` pairs joined by
@@ -107,8 +111,9 @@ def deliver(plan: Plan, provisioned: Provisioned, outputs: Mapping[str, Any], ou
             chunks, plain = app_secrets_env(provisioned)
             env_vars |= plain
             sources |= chunks
-            notes.append(f"Go apps on the legacy runtime config read app secrets through {APP_SECRETS_VAR}: store each "
-                         "app secret's Key Vault value as <secret name>=<its value in unpadded base64url>")
+            notes.append(f"Go apps on the legacy runtime config read app secrets through {APP_SECRETS_VAR}: "
+                         "`orchestrator secret set` stores each app secret's Key Vault value as <secret name>=<its "
+                         "value in unpadded base64url>; do the same when setting one another way")
         notes.append(f"{LEGACY_VAR} holds credentials: the platform fills it from the Key Vault secret {location}")
         return Delivered(provisioned, {}, env_vars, sources, notes)
     written = write_outputs(plan, provisioned, out_dir)
@@ -228,8 +233,53 @@ def secret_sources(provisioned: Provisioned) -> dict[str, str | None]:
     return {ref.env: ref.source for _, ref in provisioned.secret_refs() if ref.env}
 
 
-def set_secret(env: Env, secret_id: str, value: str) -> None:
-    """Refused: writing a Key Vault secret needs Azure's data-plane SDK, which the azure extra does not install."""
-    raise Unsupported(f"`secret set` is not implemented for Azure yet; set the value with `az keyvault secret set "
-                      f"--vault-name <the stack output {VAULT_OUTPUT}> --name {secret_id} --file <file>`",
-                      where=f"env {env.name}")
+def set_secret(env: Env, secret_id: str, value: str, deployed: Mapping[str, Any] | None = None, *,
+               secret_client: Callable[[str], Any] | None = None) -> None:
+    """Put `value` as the current version of Key Vault secret `secret_id`, found through the last deployment's record
+    (the vault's name is generated). For Go apps on the legacy runtime config the stored value is
+    `<secret name>=<value in unpadded base64url>`, one pair of `ENCORE_APP_SECRETS` (`app_secrets_env`).
+    `secret_client(vault_url)` makes the Key Vault client (default: the SDK's, with DefaultAzureCredential)."""
+    vault_url, encore_name = _secret_place(env, secret_id, deployed)
+    stored = value
+    if APP_SECRETS_VAR in (deployed or {}).get("env_vars", {}):
+        # runtimes/go/appruntime/infrasdk/secrets/manager_internal.go `parse`: base64.RawURLEncoding after "name="
+        stored = f"{encore_name}=" + base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+    where = f"{vault_url} secret {secret_id}"
+    try:
+        from azure.core.exceptions import AzureError, ResourceNotFoundError
+    except ImportError:
+        raise MissingTool(f"setting a Key Vault secret needs azure-keyvault-secrets and azure-identity: {INSTALL_HINT}",
+                          where=where) from None
+    client = (secret_client or _secret_client)(vault_url)
+    try:
+        client.set_secret(secret_id, stored, content_type=APP_SECRET_CONTENT_TYPE)
+    except ResourceNotFoundError as exc:
+        raise BadInput(f"no such secret or vault ({_first_line(exc)}); deploy {env.name} first", where=where) from None
+    except AzureError as exc:  # HttpResponseError (403: needs Key Vault Secrets Officer), ClientAuthenticationError
+        raise OrchestratorError(_first_line(exc), where=where) from None
+
+
+def _secret_client(vault_url: str) -> Any:
+    """The SDK's Key Vault client for `vault_url`, signed in as whoever runs the command."""
+    try:
+        from azure.identity import DefaultAzureCredential
+        from azure.keyvault.secrets import SecretClient
+    except ImportError:
+        raise MissingTool(f"setting a Key Vault secret needs azure-keyvault-secrets and azure-identity: {INSTALL_HINT}",
+                          where=vault_url) from None
+    return SecretClient(vault_url, DefaultAzureCredential())
+
+
+def _secret_place(env: Env, secret_id: str, deployed: Mapping[str, Any] | None) -> tuple[str, str]:
+    """(vault URL, the app's name for the secret) from the recorded Provisioned: its versionless URI
+    https://<vault>.vault.azure.net/secrets/<secret_id>."""
+    if deployed is None:
+        raise BadInput(f"the Key Vault holding {secret_id!r} is named at deploy time; deploy {env.name} first",
+                       where=f"env {env.name}")
+    for secret in deployed.get("provisioned", {}).get("secrets", []):
+        source = str((secret.get("ref") or {}).get("source") or "")
+        vault_url, sep, name = source.rstrip("/").partition("/secrets/")
+        if sep and name == secret_id and vault_url.startswith("https://"):
+            return vault_url, str(secret["encore_name"])
+    raise BadInput(f"the last deployment of {env.name} has no Key Vault secret {secret_id!r}; deploy the app that "
+                   "declares it first", where=f"env {env.name}")

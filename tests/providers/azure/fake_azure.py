@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from azure.keyvault.secrets import KeyVaultSecret, SecretProperties
 from azure.mgmt.appcontainers import models
 
 
@@ -54,3 +55,22 @@ class FakeContainerApps:
         status = self._last[job_name] = next(walk, self._last.get(job_name, "Running"))
         properties = {"status": status, "message": self.messages.get(job_name)}
         return models.JobExecution({"name": job_execution_name, "properties": properties})
+
+
+@dataclass
+class FakeSecretClient:
+    """`azure.keyvault.secrets.SecretClient(vault_url, credential)`: set_secret records (vault, name, value, content
+    type) in `written`, or raises `error`."""
+
+    vault_url: str
+    credential: Any = None
+    written: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    error: Exception | None = None
+
+    def set_secret(self, name: str, value: str, *, content_type: str | None = None, **kwargs: Any) -> KeyVaultSecret:
+        if self.error is not None:
+            raise self.error
+        self.written.append((self.vault_url, name, value, content_type))
+        properties = SecretProperties(vault_id=f"{self.vault_url}/secrets/{name}/v{len(self.written)}",
+                                      content_type=content_type)
+        return KeyVaultSecret(properties, value)

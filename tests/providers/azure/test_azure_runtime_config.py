@@ -14,7 +14,7 @@ import pytest
 from azgraph import REPO, fixture_plan, render, synth_plan, synth_render
 from fake_azure import FakeContainerApps
 
-from orchestrator.core.errors import ExitCode, OrchestratorError, Unsupported
+from orchestrator.core.errors import OrchestratorError, Unsupported
 from orchestrator.core.model import Kind
 from providers.azure import delivery, mocks
 from providers.azure.sql import ca_bundle
@@ -271,9 +271,3 @@ def test_deliver_typescript_inline(tmp_path: Path) -> None:
     cfg = runtime_pb2.RuntimeConfig.FromString(out.files["runtime_config"].read_bytes())
     assert cfg.environment.env_name == "azure-preview"
     assert set(out.secret_env) == {ref.env for _, ref in provisioned(rendered).secret_refs()}
-
-
-def test_secret_set_is_refused_with_the_az_command() -> None:
-    with pytest.raises(Unsupported) as err:
-        delivery.set_secret(fixture_plan("booking-system", "production").env, "the-secret", "v")
-    assert err.value.exit_code is ExitCode.UNSUPPORTED and "az keyvault secret set" in str(err.value)
