@@ -531,5 +531,7 @@ def set_secret(ctx: Context, env_name: str, name: str, value: str, meta: Path | 
                            f"{', '.join(sorted(declared)) or 'none'})", where=where)
         physical = declared[name]
     ops = operations(env)
+    last = ctx.store().read(env.name)
+    deployed = last.model_dump(mode="json") if last is not None else None
     with locked(ctx, ctx.store(), env, "secret set", lock_timeout):
-        return ops.set_secret(env, name, physical, value, ctx.options(), ctx.ui)
+        return ops.set_secret(env, name, physical, value, ctx.options(deployed=deployed), ctx.ui)

@@ -41,6 +41,9 @@ class Options:
     """One per `deploy`, written into every process's runtime config."""
     hint_flags: tuple[str, ...] = ()
     """The global flags the user gave (`--stacks DIR`, `--state-dir DIR`), repeated in the commands we suggest."""
+    deployed: Mapping[str, Any] | None = None
+    """`secret set`: the env's last deployment record as JSON (None before the first deploy), for a cloud whose
+    secret's place only the deployment knows."""
 
     def command(self, verb: str, *args: str) -> str:
         """A command line to suggest to the user, with the global flags they gave."""

@@ -171,7 +171,7 @@ def set_secret(env: Env, name: str, physical: str | None, value: str, opts: Opti
     if physical is None:
         raise BadInput("the secret's cloud name comes from the app: pass --meta, or deploy first",
                        where=f"env {env.name}")
-    delivery.set_secret(env, physical, value)
+    delivery.set_secret(env, physical, value, deployed=opts.deployed)
     ui.success(f"set secret {name} in {env.name} ({physical}); running services see it after a restart")
     return 0
 

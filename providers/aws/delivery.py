@@ -88,8 +88,9 @@ def secret_sources(provisioned: Provisioned) -> dict[str, str | None]:
     return out
 
 
-def set_secret(env: Env, secret_id: str, value: str) -> None:
-    """Put `value` as the current version of Secrets Manager secret `secret_id` in the env's region."""
+def set_secret(env: Env, secret_id: str, value: str, deployed: Mapping[str, Any] | None = None) -> None:
+    """Put `value` as the current version of Secrets Manager secret `secret_id` in the env's region (its name and the
+    region find it: `deployed` is not needed)."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 

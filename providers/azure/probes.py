@@ -1,6 +1,8 @@
-"""How `orchestrator verify` talks to what Azure holds for a runtime config (the `probes` part). Nothing yet: the
-configs it writes are files or inline values (no Azure URL to fetch), Key Vault is not a runtime secret provider,
-and Service Bus checks need Azure's SDK, which the azure extra does not install."""
+"""How `orchestrator verify` talks to what Azure holds for a runtime config (the `probes` part): nothing to list.
+The configs an Azure deploy delivers are inline or files (no Azure URL to fetch), every secret arrives as an
+environment variable the platform fills from Key Vault (no provider secret to read), and buckets are refused. The one
+Azure-only resource, Service Bus, is named only by the Go runtime's legacy JSON config, which verify does not read yet
+(docs/azure.md, "Not done")."""
 
 from __future__ import annotations
 

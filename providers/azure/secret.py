@@ -18,6 +18,7 @@ from pulumi_azure_native import keyvault
 from orchestrator.core import naming
 from orchestrator.core.plan import PlannedResource
 from providers.azure import args
+from providers.azure.delivery import APP_SECRET_CONTENT_TYPE
 from providers.azure.session import AzureSession, Component
 from providers.base import Context, Deployed
 
@@ -69,7 +70,7 @@ def uri(secret: keyvault.Secret) -> pulumi.Output[str]:
 class SecretComponent(Component):
     def __init__(self, session: AzureSession, res: PlannedResource) -> None:
         super().__init__("Secret", res.key, session)
-        self.secret = session.vault.secret(self, f"{res.key}/secret", res.names["secret"], "text/plain")
+        self.secret = session.vault.secret(self, f"{res.key}/secret", res.names["secret"], APP_SECRET_CONTENT_TYPE)
         self.register_outputs({"id": self.secret.id})
 
 

@@ -70,6 +70,8 @@ class AzureSession:
         runtime config embeds them; nothing else reads this)."""
         self.identities: dict[str, pulumi.Output[str]] = {}
         """Service -> the client id of its managed identity (`AZURE_CLIENT_ID` of its processes)."""
+        self.sql_jobs: list[dict[str, Any]] = []
+        """One entry per database: its SQL job and where it lives, for the deploy to start (stack output `sql_jobs`)."""
 
     # Env-wide resources, each built the first time a handler asks for it.
 
@@ -136,11 +138,20 @@ class AzureSession:
         return [self.service_auth.fragment()]
 
     def outputs(self, provisioned: dict[str, Any]) -> dict[str, Any]:
-        """Stack outputs beyond `provisioned` and `cron_jobs`: the vault's name, each service's identity, and for Go
-        apps with topics the Key Vault secret holding their legacy runtime config (docs/azure.md)."""
-        from providers.azure.delivery import IDENTITIES_OUTPUT, LEGACY_OUTPUT, VAULT_OUTPUT, legacy_config_secret
+        """Stack outputs beyond `provisioned` and `cron_jobs`: the vault's name, each service's identity, the SQL jobs
+        the deploy starts, and for Go apps with topics the Key Vault secret holding their legacy runtime config
+        (docs/azure.md)."""
+        from providers.azure.delivery import (
+            IDENTITIES_OUTPUT,
+            LEGACY_OUTPUT,
+            SQL_JOBS_OUTPUT,
+            VAULT_OUTPUT,
+            legacy_config_secret,
+        )
 
         outputs: dict[str, Any] = {VAULT_OUTPUT: self.vault.vault.name, IDENTITIES_OUTPUT: self.identities}
+        if self.sql_jobs:
+            outputs[SQL_JOBS_OUTPUT] = self.sql_jobs
         secret = legacy_config_secret(self, provisioned)
         if secret is not None:
             outputs[LEGACY_OUTPUT] = secret

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestrator.core.errors import BadInput
+from orchestrator.core.errors import BadInput, MissingTool
 
 if TYPE_CHECKING:
     from orchestrator.core.envs import Env
     from orchestrator.core.plan import Plan
 
+JOBS_SDK = ("azure.identity", "azure.mgmt.appcontainers")
 ARM_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+"
 
 
@@ -64,9 +65,15 @@ def settings_of(env: Env) -> Settings:
 
 
 def check_deploy(plan: Plan) -> None:
-    """Refuse (exit 2) a deploy whose runtime config would hold an empty gateway base URL (no compute serves it)."""
+    """Refuse (exit 2) a deploy whose runtime config would hold an empty gateway base URL (no compute serves it), and
+    (exit 6) one with databases when the SDK that starts their SQL jobs after `pulumi up` is missing."""
+    import importlib.util
+
     from orchestrator.core.model import Kind
 
-    if plan.of_kind(Kind.GATEWAY) and not settings_of(plan.env).gateway_base_url:
+    if any(True for _ in plan.of_kind(Kind.SQL)) and any(importlib.util.find_spec(m) is None for m in JOBS_SDK):
+        raise MissingTool(f"the deploy starts each database's SQL job with {' and '.join(JOBS_SDK)}: pip install "
+                          "'encore-orchestrator[azure]'; nothing was changed", where=f"env {plan.env.name}")
+    if any(True for _ in plan.of_kind(Kind.GATEWAY)) and not settings_of(plan.env).gateway_base_url:
         raise BadInput("the app has a gateway and the stack key orchestrator:azure.gatewayBaseUrl is empty; set it "
                        "to the API's public URL; nothing was changed", where=plan.env.path or f"env {plan.env.name}")

@@ -197,6 +197,8 @@ class SqlDb(Component):
             tags=session.tags,
             opts=self.child(depends_on=[*server.configs, *jobs.readers, reader]),
         )
+        session.sql_jobs.append({"database": res.name, "job": self.job.name, "resource_group": session.resource_group,
+                                 "subscription": session.client.subscription_id})
         self.register_outputs({"job": self.job.name})
 
 

@@ -100,9 +100,10 @@ def secret_sources(provisioned: Provisioned) -> dict[str, str | None]:
     return {ref.env: ref.source for _, ref in provisioned.secret_refs() if ref.env}
 
 
-def set_secret(env: Env, secret_id: str, value: str, session: Any = None) -> None:
+def set_secret(env: Env, secret_id: str, value: str, deployed: Mapping[str, Any] | None = None, *,
+               session: Any = None) -> None:
     """Add `value` as the newest version of Secret Manager secret `secret_id` in the env's project (REST API, the
-    caller's Application Default Credentials)."""
+    caller's Application Default Credentials; its name and the project find it: `deployed` is not needed)."""
     if not env.project:
         raise BadInput("gcp:project is required to set a secret", where=f"env {env.name}")
     url = f"{SECRET_MANAGER}/projects/{env.project}/secrets/{secret_id}:addVersion"

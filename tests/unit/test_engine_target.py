@@ -670,7 +670,8 @@ def secrets_set(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
     from providers.aws import delivery
 
     done: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(delivery, "set_secret", lambda env, secret_id, value: done.append((env.name, secret_id, value)))
+    monkeypatch.setattr(delivery, "set_secret",
+                        lambda env, secret_id, value, deployed: done.append((env.name, secret_id, value)))
     return done
 
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 from azgraph import REPO, fixture_plan, render, synth_plan, synth_render
+from fake_azure import FakeContainerApps
 
-from orchestrator.core.errors import ExitCode, OrchestratorError, Unsupported
+from orchestrator.core.errors import OrchestratorError, Unsupported
 from orchestrator.core.model import Kind
 from providers.azure import delivery, mocks
 from providers.azure.sql import ca_bundle
@@ -125,6 +126,7 @@ def test_legacy_config_field_by_field() -> None:
     (key,) = doc["auth_keys"]
     assert key["kid"] == 1 and base64.b64decode(key["data"]).decode() == f"{CANARY}-ORCH_SERVICE_AUTH_KEY_2CE7"
     # pubsub/internal/azure/clients.go: <namespace>.servicebus.windows.net; topic.go: provider names are entities
+    assert record.pubsub is not None
     assert doc["pubsub_providers"] == [{"azure": {"namespace": record.pubsub.namespace}}]
     topics = {r.name: r for r in plan.resources if r.kind is Kind.TOPIC}
     assert set(doc["pubsub_topics"]) == set(topics)
@@ -193,15 +195,23 @@ def _outputs(rendered: Any) -> dict[str, Any]:
     return {k: v for k, v in rendered.outputs.items() if k != "provisioned"}
 
 
+def _jobs_succeed(rendered: Any) -> Any:
+    """A Container Apps client whose SQL job executions all succeed (test_azure_sql_jobs_run.py covers the rest)."""
+    jobs = rendered.outputs.get(delivery.SQL_JOBS_OUTPUT, [])
+    client = FakeContainerApps({job["job"]: ["Succeeded"] for job in jobs})
+    return lambda subscription: client
+
+
 def test_deliver_go_with_topics_as_a_secret_reference_only(tmp_path: Path) -> None:
     plan = fixture_plan("ai-chat", "production")
     rendered = render(plan)
-    out = delivery.deliver(plan, provisioned(rendered), _outputs(rendered), tmp_path)
+    out = delivery.deliver(plan, provisioned(rendered), _outputs(rendered), tmp_path,
+                           jobs_client=_jobs_succeed(rendered))
     assert out.files == {} and list(tmp_path.iterdir()) == []
     assert "ENCORE_RUNTIME_CONFIG" not in out.env_vars
-    assert out.secret_env["ENCORE_RUNTIME_CONFIG"] == rendered.outputs[delivery.LEGACY_OUTPUT]
-    assert out.secret_env["ENCORE_RUNTIME_CONFIG"].startswith("https://") and ".vault.azure.net/secrets/" in \
-        out.secret_env["ENCORE_RUNTIME_CONFIG"]
+    location = out.secret_env["ENCORE_RUNTIME_CONFIG"]
+    assert location == rendered.outputs[delivery.LEGACY_OUTPUT]
+    assert location is not None and location.startswith("https://") and ".vault.azure.net/secrets/" in location
     assert "ENCORE_APP_SECRETS" not in out.secret_env
     assert all(v is None or v.startswith("https://") for v in out.secret_env.values())
     assert any("AZURE_CLIENT_ID=" in n for n in out.notes)
@@ -228,7 +238,7 @@ def test_go_app_secrets_reach_the_legacy_runtime_through_an_envref(tmp_path: Pat
     plan = fixture_plan("ai-chat", "production")
     rendered = render(plan)
     record = provisioned(rendered)
-    out = delivery.deliver(plan, record, _outputs(rendered), tmp_path)
+    out = delivery.deliver(plan, record, _outputs(rendered), tmp_path, jobs_client=_jobs_succeed(rendered))
     stored = {s.ref.source: s.encore_name for s in record.secrets}
     assert len(stored) == 6
     # the platform fills each secret variable from its Key Vault secret, stored as name=base64url(value)
@@ -244,7 +254,8 @@ def test_go_app_secrets_reach_the_legacy_runtime_through_an_envref(tmp_path: Pat
 def test_deliver_go_without_topics_writes_the_infra_config(tmp_path: Path) -> None:
     plan = synth_plan(10, "production", "go", False)
     rendered = synth_render(10, "production", "go", False)
-    out = delivery.deliver(plan, provisioned(rendered), _outputs(rendered), tmp_path)
+    out = delivery.deliver(plan, provisioned(rendered), _outputs(rendered), tmp_path,
+                           jobs_client=_jobs_succeed(rendered))
     assert set(out.files) == {"infra_config"} and out.env_vars["ENCORE_INFRA_CONFIG_PATH"] == str(
         out.files["infra_config"])
     assert (out.files["infra_config"].stat().st_mode & 0o777) == 0o600
@@ -254,14 +265,9 @@ def test_deliver_go_without_topics_writes_the_infra_config(tmp_path: Path) -> No
 def test_deliver_typescript_inline(tmp_path: Path) -> None:
     plan = synth_plan(10, "ephemeral", "typescript", False)
     rendered = synth_render(10, "ephemeral", "typescript", False)
-    out = delivery.deliver(plan, provisioned(rendered), _outputs(rendered), tmp_path)
+    out = delivery.deliver(plan, provisioned(rendered), _outputs(rendered), tmp_path,
+                           jobs_client=_jobs_succeed(rendered))
     assert "ENCORE_RUNTIME_CONFIG" in out.env_vars
     cfg = runtime_pb2.RuntimeConfig.FromString(out.files["runtime_config"].read_bytes())
     assert cfg.environment.env_name == "azure-preview"
     assert set(out.secret_env) == {ref.env for _, ref in provisioned(rendered).secret_refs()}
-
-
-def test_secret_set_is_refused_with_the_az_command() -> None:
-    with pytest.raises(Unsupported) as err:
-        delivery.set_secret(fixture_plan("booking-system", "production").env, "the-secret", "v")
-    assert err.value.exit_code is ExitCode.UNSUPPORTED and "az keyvault secret set" in str(err.value)
