@@ -287,8 +287,10 @@ def write_migrations(root: Path, data: Any) -> None:
 
 
 def processes_under(root: Path) -> list[int]:
-    """Pids of live processes whose command line names `root` or whose working directory is inside it."""
+    """Pids of live processes whose command line names `root` (as a whole path: `/x/env` is not `/x/env-2`) or
+    whose working directory is inside it."""
     marker = str(root).encode()
+    names_root = re.compile(re.escape(marker) + rb"(?![A-Za-z0-9._-])")
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == os.getpid():
@@ -297,7 +299,7 @@ def processes_under(root: Path) -> list[int]:
             if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
                 continue
             cwd = os.readlink(proc / "cwd").encode()
-            if marker in (proc / "cmdline").read_bytes() or cwd == marker or cwd.startswith(marker + b"/"):
+            if names_root.search((proc / "cmdline").read_bytes()) or cwd == marker or cwd.startswith(marker + b"/"):
                 found.append(int(proc.name))
         except (OSError, IndexError):
             continue
