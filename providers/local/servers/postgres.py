@@ -35,6 +35,7 @@ from providers.local.servers.process import (
     ServerFailed,
     Started,
     choose_port,
+    create_system_user,
     new_password,
     pid_alive,
     run_as,
@@ -65,11 +66,11 @@ def pg_account(base: Path | None = None, owner: Owner | None = None) -> Account 
     if os.geteuid() != 0:
         return None
     name = PG_SYSTEM_USER if base is None or owner is None else cluster_user(base)
-    comment = None if owner is None else _comment(owner)
+    comment = "orchestrator PostgreSQL" if owner is None or name == PG_SYSTEM_USER else _comment(owner)
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
-        entry = _create_system_user(name, comment if name != PG_SYSTEM_USER else None)
+        entry = create_system_user(name, comment)
     if owner is not None and name != PG_SYSTEM_USER and entry.pw_gecos != comment:
         ownership.check(_mark_of(entry.pw_gecos), owner, f"system user {name}")
     return Account(entry.pw_name, entry.pw_uid, entry.pw_gid)
@@ -105,29 +106,6 @@ def remove_account(base: Path, owner: Owner) -> bool:
             subprocess.run(cmd, capture_output=True, text=True)
             break
     return True
-
-
-def _create_system_user(name: str, comment: str | None) -> pwd.struct_passwd:
-    nologin = next((p for p in ("/usr/sbin/nologin", "/sbin/nologin") if os.path.exists(p)), "/bin/false")
-    gecos = comment or "orchestrator PostgreSQL"
-    commands = [
-        ["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", nologin,
-         "--comment", gecos, name],
-        ["adduser", "-S", "-D", "-H", "-h", "/nonexistent", "-s", nologin, "-g", gecos, name],  # busybox (Alpine)
-    ]
-    errors = []
-    for cmd in commands:
-        if shutil.which(cmd[0]) is None:
-            continue
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        with contextlib.suppress(KeyError):
-            return pwd.getpwnam(name)  # created, or created concurrently by another run
-        errors.append(f"{cmd[0]}: {result.stderr.strip() or result.returncode}")
-    raise MissingTool(
-        f"running as root, PostgreSQL needs an unprivileged user {name!r} and it could not be created "
-        f"({'; '.join(errors) or 'no useradd or adduser'}); create it, or run as a normal user",
-        where="local postgres",
-    )
 
 
 def pg_datadir(base: Path, account: Account | None) -> Path:

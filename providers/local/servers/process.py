@@ -263,13 +263,13 @@ def account_name(base: Path, role: str) -> str:
     return f"orch-{role}-{hashlib.sha256(str(base.resolve()).encode()).hexdigest()[:12]}"
 
 
-def create_system_user(name: str) -> pwd.struct_passwd:
-    """A system user with no home and no login shell (useradd, or busybox adduser)."""
+def create_system_user(name: str, comment: str = "orchestrator server") -> pwd.struct_passwd:
+    """A system user with no home and no login shell (useradd, or busybox adduser); `comment` is its GECOS field."""
     nologin = next((p for p in ("/usr/sbin/nologin", "/sbin/nologin") if os.path.exists(p)), "/bin/false")
     commands = [
         ["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
-         nologin, name],
-        ["adduser", "-S", "-D", "-H", "-h", "/nonexistent", "-s", nologin, name],
+         nologin, "--comment", comment, name],
+        ["adduser", "-S", "-D", "-H", "-h", "/nonexistent", "-s", nologin, "-g", comment, name],  # busybox (Alpine)
     ]
     errors = []
     for cmd in commands:
