@@ -5,7 +5,6 @@ the service-to-service signing key).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
 from orchestrator.core.model import Language
 from providers.aws import args
+from providers.component import CloudComponent
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan, PlannedResource
@@ -26,32 +26,11 @@ if TYPE_CHECKING:
     from providers.aws.secret import ServiceAuthKey
 
 
-class Component(pulumi.ComponentResource):
+class Component(CloudComponent["AwsSession"]):
     """The one component per planned resource (type `orchestrator:aws:<Kind>`); children are parented to it."""
 
     def __init__(self, kind: str, name: str, session: AwsSession, props: dict[str, Any] | None = None) -> None:
-        super().__init__(
-            f"orchestrator:aws:{kind}", name, props or {}, pulumi.ResourceOptions(providers={"aws": session.provider})
-        )
-        self.session = session
-
-    def child(
-        self,
-        sizing: Sizing | None = None,
-        *,
-        stateful: bool = False,
-        depends_on: Sequence[pulumi.Resource] = (),
-        secret_outputs: Sequence[str] = (),
-    ) -> pulumi.ResourceOptions:
-        """Options of a child; stateful children of protected resources get protect + retainOnDelete."""
-        keep = stateful and (sizing or self.session.plan.env.sizing).protect
-        return pulumi.ResourceOptions(
-            parent=self,
-            protect=keep,
-            retain_on_delete=keep,
-            depends_on=list(depends_on) or None,
-            additional_secret_outputs=list(secret_outputs) or None,
-        )
+        super().__init__("aws", "aws", kind, name, session, props)
 
     def generated_secret(
         self, logical: str, secret_name: str, sizing: Sizing, description: str, *, length: int

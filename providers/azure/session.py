@@ -6,7 +6,6 @@ pulumi-azure-native has no provider-level default tags, so every resource that t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
 from providers.azure import args
 from providers.azure.settings import settings_of
+from providers.component import CloudComponent
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan, PlannedResource
@@ -27,33 +27,11 @@ if TYPE_CHECKING:
     from providers.azure.secret import ServiceAuthKey, Vault
 
 
-class Component(pulumi.ComponentResource):
+class Component(CloudComponent["AzureSession"]):
     """The one component per planned resource (type `orchestrator:azure:<Kind>`); children are parented to it."""
 
     def __init__(self, kind: str, name: str, session: AzureSession, props: dict[str, Any] | None = None) -> None:
-        super().__init__(f"orchestrator:azure:{kind}", name, props or {},
-                         pulumi.ResourceOptions(providers={"azure-native": session.provider}))
-        self.session = session
-
-    def child(
-        self,
-        sizing: Sizing | None = None,
-        *,
-        stateful: bool = False,
-        depends_on: Sequence[pulumi.Resource] = (),
-        secret_outputs: Sequence[str] = (),
-        ignore_changes: Sequence[str] = (),
-    ) -> pulumi.ResourceOptions:
-        """Options of a child; stateful children of protected resources get protect + retainOnDelete."""
-        keep = stateful and (sizing or self.session.plan.env.sizing).protect
-        return pulumi.ResourceOptions(
-            parent=self,
-            protect=keep,
-            retain_on_delete=keep,
-            depends_on=list(depends_on) or None,
-            additional_secret_outputs=list(secret_outputs) or None,
-            ignore_changes=list(ignore_changes) or None,
-        )
+        super().__init__("azure", "azure-native", kind, name, session, props)
 
 
 class AzureSession:

@@ -5,7 +5,6 @@ service-to-service signing key, the SQL job's identity, the project number).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ import pulumi_random as random
 from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
 from orchestrator.core.model import Language
+from providers.component import CloudComponent
 from providers.gcp import args
 
 if TYPE_CHECKING:
@@ -27,32 +27,11 @@ if TYPE_CHECKING:
     from providers.gcp.sql import SqlJobIdentity
 
 
-class Component(pulumi.ComponentResource):
+class Component(CloudComponent["GcpSession"]):
     """The one component per planned resource (type `orchestrator:gcp:<Kind>`); children are parented to it."""
 
     def __init__(self, kind: str, name: str, session: GcpSession, props: dict[str, Any] | None = None) -> None:
-        super().__init__(
-            f"orchestrator:gcp:{kind}", name, props or {}, pulumi.ResourceOptions(providers={"gcp": session.provider})
-        )
-        self.session = session
-
-    def child(
-        self,
-        sizing: Sizing | None = None,
-        *,
-        stateful: bool = False,
-        depends_on: Sequence[pulumi.Resource] = (),
-        secret_outputs: Sequence[str] = (),
-    ) -> pulumi.ResourceOptions:
-        """Options of a child; stateful children of protected resources get protect + retainOnDelete."""
-        keep = stateful and (sizing or self.session.plan.env.sizing).protect
-        return pulumi.ResourceOptions(
-            parent=self,
-            protect=keep,
-            retain_on_delete=keep,
-            depends_on=list(depends_on) or None,
-            additional_secret_outputs=list(secret_outputs) or None,
-        )
+        super().__init__("gcp", "gcp", kind, name, session, props)
 
     def new_secret(self, logical: str, secret_id: str, sizing: Sizing) -> gcp.secretmanager.Secret:
         return gcp.secretmanager.Secret(
