@@ -596,7 +596,7 @@ def graph(state: State, env_name: str, meta: Path, output: Path | None, app_root
         raise BadInput("the local target has no Pulumi program; use a cloud environment", where=f"env {env_name}")
     from orchestrator import pipeline
 
-    the_plan = pipeline.make_plan(pipeline.read_source(meta), env_)
+    the_plan = state.ctx.plan_for(pipeline.read_source(meta), env_, offline=True)
     rendered = graphing.render_full(the_plan, app_root=app_root)
     for warning in rendered.warnings:
         state.ui.warn(warning)
@@ -637,6 +637,124 @@ def _emit(state: State, data: bytes, output: Path | None, *, mode: int) -> None:
 
     write_atomic(output, data, mode=mode)
     state.ui.success(f"wrote {output}")
+
+@cli.group("preview-env")
+def preview_env() -> None:
+    """Preview environments per pull request: env pr-N, on its base env's servers (shared) or its own (isolated).
+
+        orchestrator preview-env up --pr 42 --base staging --meta .encore/meta --yes
+    """
+
+
+@preview_env.command("up")
+@click.option("--pr", "pr", required=True, help="The pull request's number.")
+@click.option("--base", required=True, help="The env whose stack (and, shared, whose servers) the PR env takes.")
+@meta_option
+@click.option("--app-root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The app's source tree (its migrations) [default: the metadata's folder].")
+@click.option("--strategy", type=click.Choice(["shared", "isolated"]), default=None,
+              help="shared: own databases, roles, queues and prefixes on the base's servers; isolated: own "
+              "smallest servers [default: the template's, else shared].")
+@click.option("--template", default=None, help="An ephemeral stack whose keys the PR env takes (sizes, TTL, "
+              "cloud block); it must name the base's cloud.")
+@click.option("--own-secret", "own_secrets", multiple=True,
+              help="A secret the PR env keeps itself instead of reading the base's (repeatable).")
+@yes_option
+@click.option("--allow-destroy", is_flag=True, help="Remove resources that vanished from the metadata.")
+@lock_timeout_option
+@json_option
+@pass_state
+def preview_env_up(state: State, pr: str, base: str, meta: Path, app_root: Path | None, strategy: str | None,
+                   template: str | None, own_secrets: tuple[str, ...], yes: bool, allow_destroy: bool,
+                   lock_timeout: float, as_json: bool) -> None:
+    """Create or update env pr-N from the base env and deploy the app to it; prints what it created and how long
+    it took. Example:
+
+        orchestrator preview-env up --pr 42 --base staging --meta .encore/meta --yes
+    """
+    from orchestrator import pipeline
+    from orchestrator.preview_env import verbs
+
+    try:
+        result = verbs.up(state.ctx, pr=pr, base=base, meta=meta, app_root=app_root,
+                          strategy=strategy,  # type: ignore[arg-type]
+                          template=template, own_secrets=own_secrets, yes=yes, allow_destroy=allow_destroy,
+                          lock_timeout=lock_timeout)
+    except pipeline.Cancelled:
+        _exit(1)
+    if as_json:
+        state.ui.document(result)
+
+
+@preview_env.command("down")
+@click.option("--pr", "pr", required=True, help="The pull request's number.")
+@yes_option
+@lock_timeout_option
+@json_option
+@pass_state
+def preview_env_down(state: State, pr: str, yes: bool, lock_timeout: float, as_json: bool) -> None:
+    """Remove env pr-N: only what carries its ownership mark, never its base's. Example:
+
+        orchestrator preview-env down --pr 42 --yes
+    """
+    from orchestrator import pipeline
+    from orchestrator.preview_env import verbs
+
+    try:
+        result = verbs.down(state.ctx, pr=pr, yes=yes, lock_timeout=lock_timeout)
+    except pipeline.Cancelled:
+        _exit(1)
+    if as_json:
+        state.ui.document(result)
+
+
+@preview_env.command("list")
+@json_option
+@pass_state
+def preview_env_list(state: State, as_json: bool) -> None:
+    """Every preview env: PR, base, strategy, age, last deploy and what it holds. Example:
+
+        orchestrator preview-env list --json
+    """
+    from orchestrator.preview_env import verbs
+
+    rows = verbs.rows(state.ctx)
+    if as_json:
+        state.ui.document(rows)
+        return
+    state.ui.table(
+        "Preview environments",
+        ["pr", "env", "base", "strategy", "age", "last deploy", "holds"],
+        [[str(r["pr"]), r["env"], r["base"], r["strategy"], f"{r['age_seconds'] // 3600}h",
+          r["last_deploy"] or "never", ", ".join(f"{n} {k}" for k, n in r["holds"].items()) or "-"] for r in rows],
+    )
+
+
+@preview_env.command("gc")
+@click.option("--ttl", required=True, help="Remove envs idle longer than this since their last deploy: 90s, 72h, 7d.")
+@click.option("--open-prs", default=None, help="The open PRs (1,2,3): every other preview env is removed.")
+@click.option("--dry-run", is_flag=True, help="Print what would be removed; remove nothing.")
+@yes_option
+@lock_timeout_option
+@json_option
+@pass_state
+def preview_env_gc(state: State, ttl: str, open_prs: str | None, dry_run: bool, yes: bool, lock_timeout: float,
+                   as_json: bool) -> None:
+    """Remove idle preview envs and those of closed PRs, printing each as pr-N on stdout. Example:
+
+        orchestrator preview-env gc --ttl 72h --open-prs 12,15 --yes
+    """
+    from orchestrator import pipeline
+    from orchestrator.preview_env import verbs
+
+    try:
+        result = verbs.gc(state.ctx, ttl=ttl, open_prs=open_prs, dry_run=dry_run, yes=yes, lock_timeout=lock_timeout,
+                          chosen_env=(lambda env: None) if as_json else click.echo)
+    except pipeline.Cancelled:
+        _exit(1)
+    if as_json:
+        state.ui.document(result)
+
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -52,7 +52,19 @@ class Context:
     """The global flags the user gave, repeated in the commands a message suggests."""
 
     def env(self, name: str) -> Env:
+        """The env's stack file, else (a preview env made by `preview-env up`) the stack its descriptor keeps."""
+        from orchestrator.core import envs
+        from orchestrator.preview_env.descriptor import pr_of
+
+        if pr_of(name) is not None and not envs.stack_path(self.stacks_dir, name).exists():
+            preview = self.store().read_preview(name)
+            if preview is not None:
+                return stacks.parse(preview.stack, name=name, where=f"preview env {name} (its descriptor)")
         return stacks.load(self.stacks_dir, name)
+
+    def plan_for(self, source: Source, env: Env, *, offline: bool = False) -> Plan:
+        """`make_plan` with what a shared preview env borrows from its base (`borrowed`)."""
+        return make_plan(source, env, borrowed(self, env, source, offline=offline))
 
     def store(self) -> Store:
         from orchestrator.state import open_store
@@ -67,11 +79,41 @@ class Context:
 # ---------------------------------------------------------------------------- the steps
 
 
-def make_plan(source: Source, env: Env) -> Plan:
+def make_plan(source: Source, env: Env, borrowed: dict[str, Any] | None = None) -> Plan:
     """Plan, then refuse (exit 7) what the env's target or the app's runtime cannot do."""
-    the_plan = planning.build(source.app, env)
+    the_plan = planning.build(source.app, env, borrowed)
     support.check(the_plan)
     return the_plan
+
+
+def borrowed(ctx: Context, env: Env, source: Source, *, offline: bool = False) -> dict[str, Any] | None:
+    """What a shared preview env borrows: its base's last deployment record's `shares`. `offline` (the graph,
+    previews under mocks): the base's program rendered under mocks when the base was never deployed."""
+    if not env.shares_base:
+        return None
+    assert env.base is not None
+    base_env = ctx.env(env.base)
+    if base_env.cloud != env.cloud:
+        raise BadInput(f"env {env.name} runs on {env.cloud} and its base {base_env.name} on {base_env.cloud}; a "
+                       "shared preview env borrows its base's servers, on the same cloud", where=env.path)
+    last = ctx.store().read(base_env.name)
+    if last is None:
+        if offline and registry.get(env.cloud).engine == "pulumi":
+            from orchestrator.engine import graph
+            from orchestrator.engine.target import shares_from
+
+            ctx.ui.warn(f"base env {base_env.name} was never deployed: {env.name} borrows what its program shares "
+                        "under mocks (placeholder ids)")
+            return shares_from(graph.render_full(make_plan(source, base_env)).outputs)
+        raise BadInput(f"base env {base_env.name} was never deployed; {env.name} borrows its servers (deploy "
+                       f"{base_env.name} first, or use --strategy isolated)", where=f"env {env.name}")
+    if last.app != (env.app or source.app.name):
+        raise BadInput(f"base env {base_env.name} holds app {last.app!r}, not {env.app or source.app.name!r}",
+                       where=f"env {env.name}")
+    if not last.shares:
+        raise BadInput(f"base env {base_env.name}'s last deployment shares nothing (it predates preview envs, or "
+                       f"its target lends nothing): redeploy {base_env.name}", where=f"env {env.name}")
+    return dict(last.shares)
 
 
 def operations(env: Env) -> ModuleType:
@@ -147,11 +189,11 @@ def warn_metadata(ctx: Context, source: Source) -> None:
         ctx.ui.warn(f"{source.where}: {warning}")
 
 
-def plan(ctx: Context, env_name: str, meta: Path) -> Plan:
+def plan(ctx: Context, env_name: str, meta: Path, *, offline: bool = False) -> Plan:
     env = ctx.env(env_name)
     source = read_source(meta)
     warn_metadata(ctx, source)
-    return make_plan(source, env)
+    return ctx.plan_for(source, env, offline=offline)
 
 
 def runtime_config(ctx: Context, env_name: str, meta: Path, provisioned: Path | None, offline: bool, fmt: str,
@@ -160,7 +202,7 @@ def runtime_config(ctx: Context, env_name: str, meta: Path, provisioned: Path | 
     env's last deployment record."""
     from orchestrator import runtime_config_cli
 
-    the_plan = plan(ctx, env_name, meta)
+    the_plan = plan(ctx, env_name, meta, offline=offline)
     env = the_plan.env
     if provisioned is not None:
         if offline:
@@ -227,11 +269,11 @@ def preview(ctx: Context, env_name: str, meta: Path, base_meta: Path | None = No
         require_cli()
     source = read_source(meta, app_root)
     warn_metadata(ctx, source)
-    the_plan = make_plan(source, env)
+    the_plan = ctx.plan_for(source, env, offline=True)
     last: DeploymentRecord | None = None
     base_plan: Plan | None = None
     if base_meta is not None:
-        base_plan = make_plan(read_source(base_meta), env)
+        base_plan = make_plan(read_source(base_meta), env, the_plan.borrowed)
         base_doc: dict[str, Any] | None = plan_document(base_plan)
         base_label = f"the base metadata {base_meta.name}"
     else:
@@ -317,7 +359,7 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
     env = ctx.env(env_name)
     source = read_source(meta, app_root)
     warn_metadata(ctx, source)
-    the_plan = make_plan(source, env)
+    the_plan = ctx.plan_for(source, env)
     if not yes and not ctx.ui.interactive:
         raise BadInput("deploy changes resources and needs --yes when not run interactively; nothing was "
                        "changed", where=f"env {env.name}")
@@ -345,7 +387,8 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
         applied = ops.apply(the_plan, replace(opts, yes=True), ctx.ui, checked)
         record = records.DeploymentRecord.new(
             the_plan, applied.provisioned, env_vars=applied.env_vars, secret_env=applied.secret_env,
-            files=applied.files, graph=applied.graph, source_dir=source.app_root, secret_values=applied.secret_values,
+            files=applied.files, graph=applied.graph, shares=applied.shares, source_dir=source.app_root,
+            secret_values=applied.secret_values,
         )
         store.write(record)
     return {"env": env.name, "app": the_plan.app, "changed": True, "app_diff": diff_document(changes),
@@ -369,6 +412,12 @@ def destroy(ctx: Context, env_name: str, *, yes: bool, lock_timeout: float = 0.0
     opts = ctx.options(yes=yes, lock_timeout=lock_timeout, force_unlock=force_unlock)
     ops = operations(env)
     store = ctx.store()
+    from orchestrator.preview_env.descriptor import dependants
+
+    borrowers = dependants(store.previews(), env.name)
+    if borrowers:
+        raise BadInput(f"preview env(s) {', '.join(borrowers)} run on {env.name}'s servers; take them down first "
+                       "(orchestrator preview-env down --pr N); nothing was changed", where=f"env {env.name}")
     if not ops.confirm_destroy(env, opts, ctx.ui):
         raise Cancelled()
     with locked(ctx, store, env, "destroy", lock_timeout, force_unlock):
@@ -505,7 +554,7 @@ def declared_secrets(ctx: Context, env: Env, source: Source | None) -> tuple[dic
     """Secret name -> its physical name and where that was read: --meta when given, else the env's last
     record; None when neither exists (an env never deployed, without --meta)."""
     if source is not None:
-        found = make_plan(source, env)
+        found = make_plan(source, env, {})
         return {r.name: r.names.get("secret", r.name) for r in found.of_kind(Kind.SECRET)}, source.where
     last = ctx.store().read(env.name)
     if last is None:

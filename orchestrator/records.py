@@ -75,6 +75,9 @@ class DeploymentRecord(BaseModel):
     """Environment variable -> where its value lives (None when unknown)."""
     files: dict[str, str] = {}
     """Role -> path of each file the deploy wrote."""
+    shares: dict[str, Any] = {}
+    """What this env lends its shared preview envs (servers, network, buckets; never a secret value), in its cloud's
+    own keys; a preview env's plan carries it as `Plan.borrowed`."""
     orchestrator_version: str
     git_commit: str | None = None
     deployed_at: AwareDatetime
@@ -102,6 +105,7 @@ class DeploymentRecord(BaseModel):
         secret_env: Mapping[str, str | None] | None = None,
         files: Mapping[str, Path | str] | None = None,
         graph: Iterable[Mapping[str, Any]] | None = None,
+        shares: Mapping[str, Any] | None = None,
         source_dir: Path | None = None,
         secret_values: Iterable[str] = (),
     ) -> DeploymentRecord:
@@ -121,6 +125,7 @@ class DeploymentRecord(BaseModel):
             env_vars=dict(env_vars or {}),
             secret_env=dict(secret_env or {}),
             files={role: str(path) for role, path in (files or {}).items()},
+            shares=dict(shares or {}),
             orchestrator_version=orchestrator_version(),
             git_commit=None if source_dir is None else git_commit(source_dir),
             deployed_at=datetime.now(UTC).replace(microsecond=0),

@@ -65,6 +65,8 @@ class Applied:
     """The rendered resource graph (Pulumi targets) or what was created (direct targets)."""
     secret_values: tuple[str, ...] = ()
     """Secret values the target knows of; the record is checked to hold none of them."""
+    shares: Mapping[str, Any] = field(default_factory=dict)
+    """What the env lends its shared preview envs (`DeploymentRecord.shares`)."""
 
 
 @dataclass
@@ -140,7 +142,7 @@ PARTS: Mapping[str, str] = {
     "settings": "the model of the stack's `orchestrator:<cloud>` block (`Settings`), `region(provider_config)` and "
     "optionally `check_deploy(plan)`: what a deploy needs from the stack file, refused before anything is touched",
     "session": "`start(plan, app_root)`: env-wide resources; `.fragments()` and `.outputs(provisioned)` after the "
-    "handlers ran",
+    "handlers ran; `.outputs` may hold `shares`: what the env lends its shared preview envs (`Plan.borrowed`)",
     "mocks": "`new_resource(token, inputs, name, region)` and `call(token, args, region)`: mock outputs for the graph",
     "policy": "`RULES`: this cloud's security-baseline rules over the rendered graph",
     "probes": "`PUBSUB` and `BUCKET`: how `verify` talks to the runtime-config providers this cloud writes",

@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from orchestrator.core.errors import BadInput
 
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$")
+Strategy = Literal["shared", "isolated"]
+"""A preview env's servers: `shared` borrows its base env's (own databases, roles, queues and prefixes on them),
+`isolated` runs its own smallest ones."""
 PULUMI_TOP_LEVEL = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
 
 
@@ -84,6 +87,9 @@ class OrchestratorKeys(_Keys):
     base: str | None = None
     pr: int | None = Field(default=None, ge=1)
     ttl_hours: int | None = Field(default=None, alias="ttlHours", ge=1, le=24 * 90)
+    preview_strategy: Strategy = Field(default="shared", alias="previewStrategy")
+    preview_slot: int | None = Field(default=None, alias="previewSlot", ge=1, le=4095)
+    preview_own_secrets: list[str] = Field(default_factory=list, alias="previewOwnSecrets")
     sizing: dict[str, Any] = Field(default_factory=dict)
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     backend: str | None = Field(default=None, pattern=r"^(file|s3|gs|azblob|https)://")
@@ -107,6 +113,12 @@ class Env(BaseModel):
     base: str | None = None
     pr: int | None = None
     ttl_hours: int | None = None
+    strategy: Strategy = "shared"
+    """Meaningful with `base` on an ephemeral env (see `shares_base`)."""
+    slot: int | None = None
+    """A shared preview env's number among its base's previews (1..), e.g. its Redis database index."""
+    own_secrets: tuple[str, ...] = ()
+    """Secrets a shared preview env keeps itself; every other secret is read from the base env."""
     settings: Any = None
     """The validated `orchestrator:<cloud>` block of this env's own cloud (its `settings` part's model)."""
     naming: dict[str, str] = Field(default_factory=dict, exclude=True)
@@ -122,6 +134,11 @@ class Env(BaseModel):
     @property
     def is_preview(self) -> bool:
         return self.env_type is EnvType.EPHEMERAL
+
+    @property
+    def shares_base(self) -> bool:
+        """A preview env on its base env's servers: it borrows what the base's deployment record shares."""
+        return self.is_preview and self.base is not None and self.strategy == "shared"
 
     def sizing_for(self, key: str) -> Sizing:
         return self.overrides.get(key, self.sizing)
@@ -197,6 +214,10 @@ def parse(text: str, *, name: str, where: str, clouds: Collection[str], namespac
         raise BadInput("orchestrator:sizing: sqlMinCapacity is above sqlMaxCapacity", where=where)
     if keys.env_type is EnvType.PRODUCTION and keys.pr is not None:
         raise BadInput("orchestrator:pr is only for ephemeral (preview) environments", where=where)
+    if keys.base is not None:
+        check_name(keys.base, where)
+        if keys.base == name:
+            raise BadInput(f"orchestrator:base: env {name} cannot be its own base", where=where)
 
     return Env(
         name=name,
@@ -208,6 +229,9 @@ def parse(text: str, *, name: str, where: str, clouds: Collection[str], namespac
         base=keys.base,
         pr=keys.pr,
         ttl_hours=keys.ttl_hours,
+        strategy=keys.preview_strategy,
+        slot=keys.preview_slot,
+        own_secrets=tuple(keys.preview_own_secrets),
         blocks=blocks,
         backend=keys.backend,
         secrets_provider=keys.secrets_provider or doc.get("secretsprovider"),

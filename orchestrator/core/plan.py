@@ -70,6 +70,9 @@ class Plan(BaseModel):
     env: Env
     resources: tuple[PlannedResource, ...]
     grants: tuple[Grant, ...]
+    borrowed: dict[str, Any] | None = None
+    """A shared preview env (`Env.shares_base`): what its base env's last deployment shares
+    (`DeploymentRecord.shares`: the servers, network and buckets it lends, by each cloud's own keys)."""
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude={"env": {"path"}})
@@ -91,13 +94,13 @@ class Plan(BaseModel):
 
 
 @without_cycle_collection
-def build(app: App, env: Env) -> Plan:
+def build(app: App, env: Env, borrowed: dict[str, Any] | None = None) -> Plan:
     app_name = env.app or app.name
     namer = _Namer(env, app_name)
     resources = list(_resources(app, env, namer))
     resources.sort(key=lambda r: (_KIND_ORDER[r.kind], r.name))
-    plan = Plan(app=app_name, language=app.language, env=env, resources=tuple(resources), grants=_grants(app))
-    return plan
+    return Plan(app=app_name, language=app.language, env=env, resources=tuple(resources), grants=_grants(app),
+                borrowed=borrowed)
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(Kind)}

@@ -21,17 +21,19 @@ STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 def main(environ: Mapping[str, str] = os.environ, stacks_dir: Path = STACKS_DIR) -> None:
     import pulumi
 
-    from orchestrator import stacks
-    from orchestrator.core import appmeta
-    from orchestrator.core.plan import build
     from orchestrator.engine import program
+    from orchestrator.pipeline import Context, read_source
+    from orchestrator.ui import UI
 
     meta = environ.get(META_VAR)
     if not meta:
         raise BadInput(f"set {META_VAR} to the app's metadata (a path or env:VAR) before running pulumi")
-    env = stacks.load(stacks_dir, pulumi.get_stack())
+    ctx = Context(stacks_dir=stacks_dir, state_root=Path(environ.get("ORCHESTRATOR_HOME") or ".orchestrator"),
+                  ui=UI())
+    env = ctx.env(pulumi.get_stack())
     root = environ.get(APP_ROOT_VAR)
-    program.run(build(appmeta.load(meta), env), app_root=Path(root) if root else None)
+    the_plan = ctx.plan_for(read_source(meta), env)
+    program.run(the_plan, app_root=Path(root) if root else None)
 
 
 if __name__ == "__main__":

@@ -240,7 +240,20 @@ def finish_deploy(plan: Plan, outputs: Mapping[str, Any], opts: Options, ui: UI,
     for note in delivered.notes:
         ui.info(note)
     return Applied(provisioned=delivered.provisioned, env_vars=delivered.env_vars, secret_env=delivered.secret_env,
-                   files={role: str(path) for role, path in delivered.files.items()}, graph=graph)
+                   files={role: str(path) for role, path in delivered.files.items()}, graph=graph,
+                   shares=shares_from(outputs))
+
+
+SHARES_OUTPUT = "shares"
+
+
+def shares_from(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The `shares` stack output (what the env lends its shared preview envs), {} when the session exports none."""
+    entry = outputs.get(SHARES_OUTPUT)
+    value = getattr(entry, "value", entry)
+    if isinstance(value, str):
+        value = json.loads(value)
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def record_dir(env: Env, opts: Options) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from orchestrator.core.errors import BadInput
+from orchestrator.preview_env.descriptor import PreviewEnv
 from orchestrator.records import DeploymentRecord
 from orchestrator.state.file_store import FileStore
 from orchestrator.state.lock import Lease
@@ -49,6 +50,22 @@ class Store(Protocol):
 
     def envs(self) -> list[str]:
         """Envs with a current record, sorted."""
+        ...
+
+    def read_preview(self, env: str) -> PreviewEnv | None:
+        """The preview env descriptor of `env` (`orchestrator/preview_env/descriptor.py`), None when it has none."""
+        ...
+
+    def write_preview(self, preview: PreviewEnv) -> None:
+        """Create or replace `preview.env`'s descriptor (under the env's lock)."""
+        ...
+
+    def forget_preview(self, env: str) -> None:
+        """Remove `env`'s descriptor after `preview-env down` removed everything; no-op when it has none."""
+        ...
+
+    def previews(self) -> list[PreviewEnv]:
+        """Every preview env descriptor, by PR number."""
         ...
 
     def lock(

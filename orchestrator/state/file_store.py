@@ -4,6 +4,7 @@
     <root>/envs/<env>/history/<YYYYMMDDTHHMMSSZ>-<n>.json          every record written (n counts up per env)
     <root>/envs/<env>/history/<YYYYMMDDTHHMMSSZ>-<n>.forgotten.json  a tombstone: `forget` ran (after a destroy)
     <root>/envs/<env>/lock                                      the env's lock file
+    <root>/envs/<env>/preview.json                              a preview env's descriptor (`preview-env up`)
 
 Files are mode 0600 in 0700 directories and written atomically, history copy first, so
 record.json never names a deploy whose history copy is missing. Write only while holding
@@ -24,10 +25,12 @@ from orchestrator.core.envs import ENV_NAME
 from orchestrator.core.errors import BadInput
 from orchestrator.core.files import write_atomic
 from orchestrator.core.whoami import host_name, user_name
+from orchestrator.preview_env.descriptor import PreviewEnv
 from orchestrator.records import RECORD_FORMAT, DeploymentRecord
 from orchestrator.state.lock import FileLock, Lease
 
 RECORD_FILE = "record.json"
+PREVIEW_FILE = "preview.json"
 HISTORY_DIR = "history"
 LOCK_FILE = "lock"
 TOMBSTONE_FORMAT = 1
@@ -79,6 +82,30 @@ class FileStore:
         if not envs_dir.is_dir():
             return []
         return sorted(p.name for p in envs_dir.iterdir() if ENV_NAME.match(p.name) and (p / RECORD_FILE).exists())
+
+    def read_preview(self, env: str) -> PreviewEnv | None:
+        path = self._env_dir(env) / PREVIEW_FILE
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise BadInput(f"unreadable preview env descriptor: {exc.strerror or exc}", where=str(path)) from None
+        return PreviewEnv.load(data, str(path))
+
+    def write_preview(self, preview: PreviewEnv) -> None:
+        env_dir = self._private_dir(self._env_dir(preview.env))
+        write_atomic(env_dir / PREVIEW_FILE, preview.to_json().encode(), mode=0o600)
+
+    def forget_preview(self, env: str) -> None:
+        (self._env_dir(env) / PREVIEW_FILE).unlink(missing_ok=True)
+
+    def previews(self) -> list[PreviewEnv]:
+        envs_dir = self.root / "envs"
+        if not envs_dir.is_dir():
+            return []
+        found = [self.read_preview(p.name) for p in envs_dir.iterdir() if ENV_NAME.match(p.name)]
+        return sorted((p for p in found if p is not None), key=lambda p: p.pr)
 
     def lock(
         self, env: str, command: str, timeout: float = 0.0, force_unlock: bool = False

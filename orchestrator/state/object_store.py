@@ -4,6 +4,7 @@
     <prefix>/envs/<env>/history/<YYYYMMDDTHHMMSSZ>-<n>.json           every record written
     <prefix>/envs/<env>/history/<YYYYMMDDTHHMMSSZ>-<n>.forgotten.json a tombstone (after a destroy)
     <prefix>/envs/<env>/lock                                          the env's lock: its holder, as JSON
+    <prefix>/envs/<env>/preview.json                                  a preview env's descriptor
 
 Every write is conditional (`Blobs`: create only if absent, replace or delete only the version read), so a
 concurrent update is refused, never lost: a history entry is created only under a number nobody took, the
@@ -30,10 +31,12 @@ from pydantic import ValidationError
 from orchestrator.core.envs import ENV_NAME
 from orchestrator.core.errors import BadInput, Locked
 from orchestrator.core.whoami import host_name, user_name
+from orchestrator.preview_env.descriptor import PreviewEnv
 from orchestrator.records import RECORD_FORMAT, DeploymentRecord
 from orchestrator.state.lock import POLL_SECONDS, Holder, Lease
 
 RECORD = "record.json"
+PREVIEW = "preview.json"
 LOCK = "lock"
 TOMBSTONE_FORMAT = 1
 _HISTORY_ENTRY = re.compile(r"/history/(?P<time>\d{8}T\d{6}Z)-(?P<n>\d+)(?P<forgotten>\.forgotten)?\.json$")
@@ -127,6 +130,36 @@ class ObjectStore:
             if len(parts) == 3 and parts[2] == RECORD and ENV_NAME.match(parts[1]):
                 found.add(parts[1])
         return sorted(found)
+
+    def read_preview(self, env: str) -> PreviewEnv | None:
+        key = self._key(env, PREVIEW)
+        found = self.blobs.get(key)
+        return None if found is None else PreviewEnv.load(found[0], f"{self.blobs.where}/{key}")
+
+    def write_preview(self, preview: PreviewEnv) -> None:
+        key = self._key(preview.env, PREVIEW)
+        current = self.blobs.get(key)
+        self._put(key, preview.to_json().encode(), None if current is None else current[1], preview.env)
+
+    def forget_preview(self, env: str) -> None:
+        key = self._key(env, PREVIEW)
+        current = self.blobs.get(key)
+        if current is None:
+            return
+        try:
+            self.blobs.delete(key, current[1])
+        except Conflict:
+            raise _concurrent(env, self.blobs.where) from None
+
+    def previews(self) -> list[PreviewEnv]:
+        found = []
+        for key in self.blobs.keys("envs/"):
+            parts = key.split("/")
+            if len(parts) == 3 and parts[2] == PREVIEW and ENV_NAME.match(parts[1]):
+                preview = self.read_preview(parts[1])
+                if preview is not None:
+                    found.append(preview)
+        return sorted(found, key=lambda p: p.pr)
 
     @contextmanager
     def lock(self, env: str, command: str, timeout: float = 0.0, force_unlock: bool = False) -> Iterator[Lease]:
