@@ -15,7 +15,8 @@ import pytest
 from tests.cli.test_contract import META, ROOT, run
 
 SCHEMAS = ROOT / "docs" / "schemas"
-NAMES = ("verify", "env-list", "env-show", "secret-list", "deploy", "destroy", "status", "preview")
+NAMES = ("verify", "env-list", "env-show", "secret-list", "deploy", "destroy", "status", "preview", "preview-env-up",
+         "preview-env-down", "preview-env-list", "preview-env-gc")
 
 
 def validate(doc: Any, name: str) -> None:

@@ -291,3 +291,26 @@ def test_through_the_cli_a_stale_lock_is_exit_3_and_force_unlock_takes_it_over(
     assert taken.returncode == 0, taken.stderr
     assert "taking over the lock of a run that is gone (pid 99 on ci-runner-2" in taken.stderr
     assert store.blobs.get("envs/local/lock") is None
+
+
+@pytest.mark.parametrize("env_vars", list(URLS), indirect=True)
+def test_preview_env_descriptors_round_trip_and_stay_beside_records(env_vars: dict[str, str],
+                                                                    request: pytest.FixtureRequest) -> None:
+    from orchestrator.preview_env.descriptor import PreviewEnv
+
+    store = store_for(request.node.callspec.params["env_vars"], f"pv-{os.getpid()}")
+    assert store.previews() == [] and store.read_preview("pr-2") is None
+    made = [PreviewEnv.new(pr=n, base="staging", cloud="aws", strategy="shared", slot=n, stack="config: {}\n")
+            for n in (12, 2)]
+    for preview in made:
+        store.write_preview(preview)
+    store.write(record("pr-2"))
+    assert [p.pr for p in store.previews()] == [2, 12]
+    assert store.read_preview("pr-12") == made[0]
+    updated = made[0].model_copy(update={"slot": 5})
+    store.write_preview(updated)
+    assert store.read_preview("pr-12") == updated
+    assert store.envs() == ["pr-2"], "a descriptor is not a record"
+    store.forget_preview("pr-2")
+    store.forget_preview("pr-2")
+    assert [p.pr for p in store.previews()] == [12] and store.read("pr-2") is not None

@@ -186,3 +186,35 @@ def test_store_lock_is_per_env(tmp_path: Path) -> None:
     with store.lock("dev", "deploy") as lease, store.lock("prod", "deploy"):
         assert lease.holder.command == "deploy"
         assert (tmp_path / "state" / "envs" / "dev" / "lock").exists()
+
+
+def test_preview_env_descriptors_in_the_file_store(tmp_path: Path) -> None:
+    from orchestrator.preview_env.descriptor import PreviewEnv
+
+    store = FileStore(tmp_path / "state")
+    assert store.previews() == [] and store.read_preview("pr-1") is None
+    preview = PreviewEnv.new(pr=1, base="staging", cloud="local", strategy="isolated", slot=None, stack="config: {}\n")
+    store.write_preview(preview)
+    path = tmp_path / "state" / "envs" / "pr-1" / "preview.json"
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert store.read_preview("pr-1") == preview and store.previews() == [preview] and store.envs() == []
+    store.forget_preview("pr-1")
+    store.forget_preview("pr-1")
+    assert store.previews() == []
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"{", "unreadable"),
+    (b'{"format": 99}', "newer than this orchestrator reads"),
+    (b'{"pr": 1, "env": "pr-2", "base": "s", "cloud": "local", "strategy": "shared", "stack": "", '
+     b'"created_at": "2026-01-01T00:00:00Z", "created_by": "a@b"}', "is not pr-1"),
+    (b'{"pr": 1, "env": "pr-1", "base": "s", "cloud": "local", "strategy": "both", "stack": "", '
+     b'"created_at": "2026-01-01T00:00:00Z", "created_by": "a@b"}', "strategy"),
+])
+def test_a_bad_descriptor_is_bad_input_naming_the_file(tmp_path: Path, body: bytes, message: str) -> None:
+    path = tmp_path / "state" / "envs" / "pr-1" / "preview.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(body)
+    with pytest.raises(BadInput, match=message) as caught:
+        FileStore(tmp_path / "state").previews()
+    assert caught.value.where == str(path)
