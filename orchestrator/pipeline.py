@@ -479,12 +479,28 @@ def verify(ctx: Context, env_name: str) -> dict[str, Any]:
 
 
 def list_envs(ctx: Context) -> list[dict[str, Any]]:
-    """Every stack file; one that does not load is listed with its error instead of stopping the list."""
+    """Every stack file, then every preview env of the state store that has none (`preview-env up`); a stack file
+    that does not load is listed with its error instead of stopping the list."""
     from orchestrator.core import envs
     from orchestrator.core.errors import OrchestratorError
 
     rows: list[dict[str, Any]] = []
     for name in envs.list_envs(ctx.stacks_dir):
+        try:
+            e = ctx.env(name)
+        except OrchestratorError as exc:
+            rows.append({"name": name, "cloud": None, "type": None, "region": None, "base": None, "app": None,
+                         "error": str(exc)})
+            continue
+        rows.append({"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region,
+                     "base": e.base, "app": e.app, "error": None})
+    listed = {row["name"] for row in rows}
+    try:
+        previews = [p.env for p in ctx.store().previews() if p.env not in listed]
+    except OrchestratorError as exc:
+        ctx.ui.warn(f"preview envs not listed: {exc}")
+        previews = []
+    for name in previews:
         try:
             e = ctx.env(name)
         except OrchestratorError as exc:

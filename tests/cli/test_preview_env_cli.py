@@ -106,6 +106,9 @@ def test_isolated_preview_envs_come_up_list_and_are_envs_like_any_other(pm: Mach
     assert all(datetime.fromisoformat(r["last_deploy"]) for r in rows)
     assert rows[0]["holds"].get("service", 0) > 0
 
+    listed_envs = json.loads(pm.run("env", "list", "--json").stdout)
+    assert {(e["name"], e["type"], e["base"]) for e in listed_envs} >= {("pr-3", "ephemeral", ENV),
+                                                                        ("pr-4", "ephemeral", ENV)}
     for verb in (("status", "--env", "pr-3", "--json"), ("env-vars", "--env", "pr-3"),
                  ("runtime-config", "--env", "pr-3", "--meta", str(pm.meta), "--format", "infra-json")):
         out = pm.run(*verb)
