@@ -412,18 +412,23 @@ def destroy(ctx: Context, env_name: str, *, yes: bool, lock_timeout: float = 0.0
     opts = ctx.options(yes=yes, lock_timeout=lock_timeout, force_unlock=force_unlock)
     ops = operations(env)
     store = ctx.store()
+    refuse_borrowed(store, env)
+    if not ops.confirm_destroy(env, opts, ctx.ui):
+        raise Cancelled()
+    with locked(ctx, store, env, "destroy", lock_timeout, force_unlock):
+        refuse_borrowed(store, env)  # again under the lock: `preview-env up` takes it to add a borrower
+        destroyed = ops.destroy(env, opts, ctx.ui)
+        store.forget(env.name)
+    return {"env": env.name, "destroyed": destroyed}
+
+
+def refuse_borrowed(store: Store, env: Env) -> None:
     from orchestrator.preview_env.descriptor import dependants
 
     borrowers = dependants(store.previews(), env.name)
     if borrowers:
         raise BadInput(f"preview env(s) {', '.join(borrowers)} run on {env.name}'s servers; take them down first "
                        "(orchestrator preview-env down --pr N); nothing was changed", where=f"env {env.name}")
-    if not ops.confirm_destroy(env, opts, ctx.ui):
-        raise Cancelled()
-    with locked(ctx, store, env, "destroy", lock_timeout, force_unlock):
-        destroyed = ops.destroy(env, opts, ctx.ui)
-        store.forget(env.name)
-    return {"env": env.name, "destroyed": destroyed}
 
 
 def refresh(ctx: Context, env_name: str, *, lock_timeout: float = 0.0, force_unlock: bool = False) -> int:
