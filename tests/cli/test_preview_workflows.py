@@ -376,9 +376,10 @@ def test_preview_env_waits_for_the_preview_run_but_not_forever(tmp_path: Path) -
 
 
 def test_preview_env_section_stays_small(tmp_path: Path) -> None:
-    many = {**UP, "env_vars": {f"VAR_{i:04d}": "x" * 80 for i in range(500)}}
+    many = {**UP, "env_vars": {f"VAR_{i:04d}": "x" * 80 for i in range(500)} | {"ENCORE_RUNTIME_CONFIG": "y" * 90000}}
     body = writes(run_comment(tmp_path, action="opened", comments=[bot(5, PREVIEW_BODY)], up=many))[0][1]["body"]
     section = body[len(PREVIEW_BODY):]
-    assert len(section) < 8000 and "Environment variables (500)" in body
+    assert len(section) < 8000 and "Environment variables (501)" in body
+    assert "| `ENCORE_RUNTIME_CONFIG` | (90000 characters) |" in body
     shown = body.count("| `VAR_")
     assert 0 < shown < 500 and f"| {500 - shown} more | `orchestrator env-vars --env pr-42` |" in body
