@@ -383,3 +383,14 @@ def test_preview_env_section_stays_small(tmp_path: Path) -> None:
     assert "| `ENCORE_RUNTIME_CONFIG` | (90000 characters) |" in body
     shown = body.count("| `VAR_")
     assert 0 < shown < 500 and f"| {500 - shown} more | `orchestrator env-vars --env pr-42` |" in body
+
+
+def test_preview_env_docs_say_what_the_recipe_does() -> None:
+    doc = " ".join((ROOT / "docs" / "ci.md").read_text().split())
+    flow = env_flow()
+    minute, hour, *_ = flow[True]["schedule"][0]["cron"].split()
+    assert f"daily, {int(hour):02d}:{int(minute):02d} UTC" in doc
+    assert f"`PREVIEW_TTL` ({flow['env']['PREVIEW_TTL']})" in doc
+    for name, permissions in flow["jobs"].items():
+        granted = ", ".join(f"`{k}: {v}`" for k, v in permissions["permissions"].items())
+        assert f"`{name}`: {granted}" in doc, name
