@@ -141,7 +141,7 @@ const github = {
   },
 };
 const context = { payload: s.payload, repo: { owner: "acme", repo: "shop" }, serverUrl: "https://github.com",
-                  runId: 77 };
+                  runId: 77, issue: { number: (s.payload.pull_request || {}).number } };
 const core = { warning: (m) => calls.push(["warning", m]), setFailed: (m) => calls.push(["failed", m]) };
 const sleep = (resolve, ms) => { calls.push(["sleep", ms]); clock += ms; resolve(); };
 const FakeDate = { now: () => clock };
@@ -394,3 +394,30 @@ def test_preview_env_docs_say_what_the_recipe_does() -> None:
     for name, permissions in flow["jobs"].items():
         granted = ", ".join(f"`{k}: {v}`" for k, v in permissions["permissions"].items())
         assert f"`{name}`: {granted}" in doc, name
+
+
+def test_the_preview_comment_keeps_the_preview_env_section(tmp_path: Path) -> None:
+    """preview.yml rewrites its comment on every push; the section preview-env.yml wrote stays, once, at the end."""
+    node = shutil.which("node")
+    assert node, "node is needed to run the comment script"
+    script = next(s["with"]["script"] for s in load("preview.yml")["jobs"]["comment"]["steps"]
+                  if s.get("uses", "").startswith("actions/github-script"))
+    section = "<!-- orchestrator-preview-env:begin -->\n| env | `pr-42` |\n<!-- orchestrator-preview-env:end -->"
+    new_body = markdown.marker("shop", "aws-prod") + "\n**3 changes** against main\n"
+    for earlier, kept in ((PREVIEW_BODY.rstrip() + "\n\n" + section, True), (PREVIEW_BODY, False)):
+        work = tmp_path / f"keep-{kept}"
+        work.mkdir()
+        (work / "comment.md").write_text(new_body)
+        (work / "script.js").write_text(script)
+        (work / "harness.js").write_text(COMMENT_HARNESS)
+        (work / "scenario.json").write_text(json.dumps(
+            {"payload": {"pull_request": {"number": 42}}, "comments": [bot(5, earlier)], "runs": [["completed"]]}))
+        done = subprocess.run([node, "harness.js", "script.js", "scenario.json"], cwd=work, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        (write,) = writes(json.loads(done.stdout))
+        assert write[0] == "update" and write[1]["comment_id"] == 5
+        body = write[1]["body"]
+        assert body.startswith(new_body.rstrip())
+        assert body.endswith(section) if kept else body == new_body
+        assert body.count("orchestrator-preview-env:begin") == (1 if kept else 0)
