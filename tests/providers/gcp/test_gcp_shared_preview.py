@@ -394,7 +394,7 @@ def test_offline_typescript_config_prefixes_keys_and_public_urls(project: Path, 
         (db,) = cluster.databases
         base_cache = next(c for c in base["caches"] if c["encore_name"] == db.encore_name)
         assert cluster.servers[0].host == base_cache["host"]
-        assert db.database_idx == SLOT and db.key_prefix == f"pr-{PR}/{db.encore_name}/"
+        assert db.database_idx == SLOT and db.key_prefix == f"pr-{PR}/{base_cache['key_prefix']}"
     (buckets,) = resources.bucket_clusters
     public = [b for b in buckets.buckets if b.public_base_url]
     assert public and len(public) < len(buckets.buckets)
