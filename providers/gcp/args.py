@@ -47,6 +47,8 @@ REDIS_VERSION = "REDIS_7_2"
 CACHE_MEMORY_GB = {"small": 1, "medium": 5, "large": 16}
 
 SUBNET_CIDR = "10.10.0.0/20"
+VPC_EGRESS = "PRIVATE_RANGES_ONLY"
+"""Direct VPC egress of the SQL jobs: only private ranges (Cloud SQL's private IP) go through the network."""
 PRIVATE_SERVICES_PREFIX = 16
 SERVICE_NETWORKING = "servicenetworking.googleapis.com"
 

@@ -24,6 +24,7 @@ class Network(Component):
     def __init__(self, session: GcpSession) -> None:
         super().__init__("Network", "network", session)
         configured = settings_of(session.plan.env)
+        self.egress = args.VPC_EGRESS
         self.peering: list[pulumi.Resource] = []
         if configured.network:
             self.network_id: pulumi.Input[str] = _network_path(session.project, configured.network)
@@ -78,6 +79,7 @@ class BorrowedNetwork(Component):
 
         network = need(lent, "network", "network", lent.network)
         super().__init__("Network", "network", session, {"borrowedFrom": lent.env})
+        self.egress = network.egress
         self.peering: list[pulumi.Resource] = []
         self.network_id: pulumi.Input[str] = network.network
         self.subnetwork_id: pulumi.Input[str] | None = network.subnetwork

@@ -1,10 +1,10 @@
 """What a GCP env lends its shared preview envs (the `shares` stack output, kept as `DeploymentRecord.shares`) and
 what a shared preview env reads back from `Plan.borrowed`.
 
-Lent: the project and region, the network (and subnetwork) the in-network SQL job joins, the Cloud SQL instance
-(name, connection name, private IP, server CA, the administrator's password secret and the SQL job's service
-account), each cache's Memorystore endpoint, server CA and AUTH secret, each bucket's name, each app secret's id.
-Never a secret value: secrets are named by their Secret Manager ids, which only their readers may open.
+Lent: the project and region, the network (subnetwork, direct VPC egress) the in-network SQL job joins, the Cloud
+SQL instance (name, connection name, private IP, server CA, the administrator's password secret and the SQL job's
+service account), each cache's Memorystore endpoint, server CA and AUTH secret, each bucket's name, each app
+secret's id. Never a secret value: secrets are named by their Secret Manager ids, which only their readers may open.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ class LentNetwork(_Lent):
     network: str
     """`projects/<p>/global/networks/<n>`: Cloud SQL's and Memorystore's private services access network."""
     subnetwork: str | None = None
+    egress: str
+    """The SQL job's direct VPC egress setting."""
 
 
 class LentSql(_Lent):
@@ -84,7 +86,8 @@ def lend(session: GcpSession, provisioned: dict[str, Any]) -> dict[str, Any]:
     has_sql = any(True for _ in plan.of_kind(Kind.SQL_SERVER))
     if has_sql or any(True for _ in plan.of_kind(Kind.CACHE)):
         network = session.network
-        out["network"] = {"network": network.network_id, "subnetwork": network.subnetwork_id}
+        out["network"] = {"network": network.network_id, "subnetwork": network.subnetwork_id,
+                          "egress": network.egress}
     for server in provisioned.get("sql_servers", ()):
         planned = plan.get(f"{Kind.SQL_SERVER.value}:{server['name']}")
         instance = planned.names["server"]

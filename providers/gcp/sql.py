@@ -205,7 +205,7 @@ class SqlDb(Component):
                 "service_account": session.sql_job_identity.email,
                 "max_retries": 0,
                 "timeout": "600s",
-                "vpc_access": {"network_interfaces": [interface], "egress": "PRIVATE_RANGES_ONLY"},
+                "vpc_access": {"network_interfaces": [interface], "egress": network.egress},
                 "containers": [{"image": image, "commands": ["/bin/sh", "-c"], "args": [JOB_SCRIPT], "envs": envs}],
             }},
             opts=self.child(depends_on=[*server.ready, version, access, *network.peering, *made]),

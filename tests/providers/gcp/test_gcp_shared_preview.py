@@ -325,6 +325,8 @@ def test_sql_jobs_run_on_the_base_instance_and_network_as_its_sql_jobs_account()
         assert template["serviceAccount"] == shares["sql"]["job_account"]
         (interface,) = template["vpcAccess"]["networkInterfaces"]
         assert interface["network"] == shares["network"]["network"]
+        assert interface["subnetwork"] == shares["network"]["subnetwork"]
+        assert template["vpcAccess"]["egress"] == shares["network"]["egress"] == "PRIVATE_RANGES_ONLY"
         assert f"pr-{PR}" in job["inputs"]["name"]
     databases = [r for r in rendered.resources if r["type"] == "gcp:sql/database:Database"]
     assert {d["inputs"]["instance"] for d in databases} == {shares["sql"]["instance"]}
