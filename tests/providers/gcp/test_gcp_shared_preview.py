@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 from gcpgraph import FIXTURE_NAMES, FIXTURES, REPO, STACKS, render
+from test_gcp_least_privilege import ACCESSOR, BUCKET_OPS, SIGNING, VIEWER, Binding, bindings_of
 
 from bench.synth import synth_app
 from orchestrator import policy, stacks
-from orchestrator.core import appmeta
-from orchestrator.core.model import App, Kind
+from orchestrator.core import appmeta, naming
+from orchestrator.core.model import App, Kind, Language
 from orchestrator.core.plan import Plan, build
 from orchestrator.engine import graph
 from orchestrator.engine.target import shares_from
@@ -295,6 +296,65 @@ def test_grants_are_scoped_to_the_pr(name: str) -> None:
         service = r["name"].split("/", 1)[0].removeprefix("service:")
         assert member.startswith(f"serviceAccount:{accounts[f'service:{service}']}@"), r["name"]
     assert not [r for r in resources if r["type"] in gcp.PROJECT_IAM]
+
+
+def _prefix_condition(bucket: str) -> str:
+    """Objects under pr-7/ and listings asked for under it (docs/gcp.md, written here independently)."""
+    return (f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/pr-{PR}/") || '
+            f'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("pr-{PR}/")')
+
+
+def expected_shared(plan: Plan, service: str, shares: dict[str, Any]) -> set[Binding]:
+    """A shared preview's service: the least-privilege bindings of test_gcp_least_privilege, with what it borrows
+    from the base in place of what a preview would own."""
+    need: set[Binding] = set()
+    own_secret = "projects/acme-shop-prod/secrets/{}".format
+    for g in plan.grants_for(service):
+        kind, _, name = g.resource.partition(":")
+        res = plan.get(g.resource)
+        if kind == "sql":
+            need.add(("secret", own_secret(res.names["password_secret"]), ACCESSOR, None))
+        elif kind == "cache":
+            need.add(("secret", shares["caches"][name]["auth_secret"], ACCESSOR, None))
+        elif kind == "secret":
+            borrowed = name not in plan.env.own_secrets
+            need.add(("secret", shares["secrets"][name] if borrowed else own_secret(res.names["secret"]), ACCESSOR,
+                      None))
+        elif kind == "topic":
+            need.add(("topic", res.names["topic"], "roles/pubsub.publisher", None))
+        elif kind == "subscription":
+            need.add(("subscription", res.names["subscription"], "roles/pubsub.subscriber", None))
+        elif kind == "bucket":
+            bucket = shares["buckets"][name]["name"]
+            need |= {("bucket", bucket, role, _prefix_condition(bucket)) for role in BUCKET_OPS[g.verb]}
+            if g.verb in SIGNING:
+                email = f"{plan.get(f'service:{service}').names['identity']}@acme-shop-prod.iam.gserviceaccount.com"
+                need.add(("service-account", f"projects/acme-shop-prod/serviceAccounts/{email}",
+                          "roles/iam.serviceAccountTokenCreator", None))
+        elif kind != "service":
+            raise AssertionError(f"unexpected grant {g}")
+    need.add(("secret", own_secret(naming.make("gcp.secret", plan.app, plan.env.name, "service-auth")), ACCESSOR,
+              None))
+    if plan.language is Language.TYPESCRIPT:
+        store = naming.make("gcp.gcs", plan.app, plan.env.name, "runtime-config")
+        need.add(("bucket", store, VIEWER,
+                  f'resource.name == "projects/_/buckets/{store}/objects/{service}/runtime-config.pb"'))
+    return need
+
+
+@pytest.mark.parametrize("language", ["typescript", "go"])
+def test_shared_preview_accounts_are_exact(language: str) -> None:
+    name = f"synth-{language}"
+    plan, resources, shares = shared_plan(name), _shared(name).resources, lent(name)
+    for svc in plan.of_kind(Kind.SERVICE):
+        member = f"serviceAccount:{svc.names['identity']}@acme-shop-prod.iam.gserviceaccount.com"
+        assert bindings_of(resources, member) == expected_shared(plan, svc.name, shares), svc.name
+    jobs = f"serviceAccount:{shares['sql']['job_account']}"
+    passwords = {("secret", f"projects/acme-shop-prod/secrets/{d.names['password_secret']}", ACCESSOR, None)
+                 for d in plan.of_kind(Kind.SQL)}
+    assert passwords and bindings_of(resources, jobs) == passwords  # the base's job account: the PR's roles only
+    accounts = [r for r in resources if r["type"] == "gcp:serviceaccount/account:Account"]
+    assert len(accounts) == len(list(plan.of_kind(Kind.SERVICE)))  # no sql-jobs account of its own
 
 
 def test_own_secrets_are_the_previews() -> None:
