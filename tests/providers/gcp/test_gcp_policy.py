@@ -56,7 +56,7 @@ def _option(typ: str, key: str, value: bool) -> Mutation:
     return mutate
 
 
-def _labels(edit: Callable[[dict[str, str]], None]) -> Mutation:
+def _labels(edit: Callable[[dict[str, str]], object]) -> Mutation:
     def mutate(g: Graph) -> None:
         (p,) = of_type(g, gcp.GCP_PROVIDER)
         labels = json.loads(p["inputs"]["defaultLabels"])
