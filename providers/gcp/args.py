@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from pulumi_gcp.storage import BucketVersioningArgsDict as Versioning
 
 MANAGED_BY = "encore-orchestrator"
+BORROWS_FROM = "borrows-from"
+"""The label of a shared preview env's resources: the base env whose servers it uses (policy PV-08 reads it)."""
 DEFAULT_TTL_HOURS = 72
 CREATED_AT_VAR = "ORCHESTRATOR_CREATED_AT"
 
@@ -45,6 +47,8 @@ REDIS_VERSION = "REDIS_7_2"
 CACHE_MEMORY_GB = {"small": 1, "medium": 5, "large": 16}
 
 SUBNET_CIDR = "10.10.0.0/20"
+VPC_EGRESS = "PRIVATE_RANGES_ONLY"
+"""Direct VPC egress of the SQL jobs: only private ranges (Cloud SQL's private IP) go through the network."""
 PRIVATE_SERVICES_PREFIX = 16
 SERVICE_NETWORKING = "servicenetworking.googleapis.com"
 
@@ -122,6 +126,8 @@ def default_labels(app: str, env: Env, created: str) -> dict[str, str]:
         labels["pr"] = str(env.pr) if env.pr is not None else "none"
         labels["created-at"] = created
         labels["ttl"] = f"{env.ttl_hours or DEFAULT_TTL_HOURS}h"
+    if env.shares_base and env.base is not None:
+        labels[BORROWS_FROM] = env.base
     return {key: naming.gcp_label(value) for key, value in labels.items()}
 
 
@@ -249,8 +255,25 @@ def log_bucket_rules(days: int) -> list[LifecycleRule]:
     return [{"action": {"type": "Delete"}, "condition": {"age": days}}]
 
 
-def public_base_url(bucket: str) -> str:
-    return f"https://storage.googleapis.com/{bucket}"
+def public_base_url(bucket: str, prefix: str = "") -> str:
+    """The runtime appends the object's name, without its key prefix (runtimes/core/src/objects/mod.rs
+    `public_url`), so a prefixed bucket's base URL ends in the prefix."""
+    return f"https://storage.googleapis.com/{bucket}" + (f"/{prefix}" if prefix else "")
+
+
+def preview_prefix(env_name: str) -> str:
+    """A shared preview env's key prefix in its base env's buckets and Redis (`pr-7/`)."""
+    return f"{env_name}/"
+
+
+def prefix_condition(bucket: str, prefix: str) -> Condition:
+    """An IAM condition matching the objects under `prefix` and listings asked for under it (a list request names
+    the bucket, so its prefix is the `storage.googleapis.com/objectListPrefix` attribute)."""
+    return {
+        "title": f"only {prefix}*"[:100],
+        "expression": f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{prefix}") || '
+                      f'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("{prefix}")',
+    }
 
 
 PUBLIC_READER = "allUsers"

@@ -2,6 +2,9 @@
 unless declared public (then `allUsers` may view objects, nothing more); versioned as declared and always where data
 is protected; usage-logged to the env's log bucket in production. Also the env's runtime-config bucket, whose
 objects each service account may read only its own of (an IAM condition on the object name).
+
+A shared preview env creates no bucket for a declared one: it uses its base env's, under a key prefix of its own
+(`pr-7/`, the runtime's `key_prefix`), and its services' roles on it carry an IAM condition on that prefix.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from providers.base import Context, Deployed
 from providers.gcp import args
 from providers.gcp.iam import Binding
 from providers.gcp.session import Component, GcpSession
+from providers.gcp.shares import need
 
 
 def _bucket(comp: Component, prefix: str, name: str, sizing: Sizing, *, public: bool, versioned: bool,
@@ -77,8 +81,34 @@ class RuntimeConfigStore(Component):
         return Binding("bucket", self.bucket.name, args.object_condition(self.name, obj))
 
 
+class BorrowedBucket(Component):
+    """A shared preview env's bucket: a key prefix in its base env's bucket."""
+
+    def __init__(self, session: GcpSession, res: PlannedResource, bucket: str, prefix: str) -> None:
+        assert isinstance(res.spec, Bucket)
+        super().__init__("Bucket", res.key, session,
+                         {"public": res.spec.public, "versioned": res.spec.versioned, "borrowedFrom": bucket,
+                          "keyPrefix": prefix})
+        self.register_outputs({"name": bucket})
+
+
+def deploy_borrowed(session: GcpSession, res: PlannedResource) -> Deployed:
+    assert session.borrowed is not None and isinstance(res.spec, Bucket)
+    lent = need(session.borrowed, f"bucket {res.name}", res.key, session.borrowed.buckets.get(res.name))
+    prefix = args.preview_prefix(session.plan.env.name)
+    comp = BorrowedBucket(session, res, lent.name, prefix)
+    record: dict[str, Any] = {"encore_name": res.name, "cloud_name": lent.name, "key_prefix": prefix}
+    if res.spec.public:
+        record["public_base_url"] = args.public_base_url(lent.name, prefix)
+    binding = Binding("bucket", lent.name, args.prefix_condition(lent.name, prefix))
+    return Deployed(provisioned={"object_storage": {"provider": "gcs", "buckets": [record]}},
+                    grants_target={"*": binding}, resource=comp)
+
+
 def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: GcpSession = ctx.target
+    if session.borrowed is not None:
+        return deploy_borrowed(session, res)
     comp = BucketComponent(session, res)
     assert isinstance(res.spec, Bucket)
     record: dict[str, Any] = {"encore_name": res.name, "cloud_name": comp.bucket.name}

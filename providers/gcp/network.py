@@ -1,6 +1,7 @@
 """The env's network: a VPC with one regional subnet (Private Google Access on) and private services access (a
 reserved range peered with Google's service producers) so Cloud SQL and Memorystore get private IPs only; or an
-existing network from the stack file, which must already have private services access.
+existing network from the stack file, which must already have private services access. A shared preview env
+borrows its base env's network and creates none (`BorrowedNetwork`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from providers.gcp.settings import settings_of
 
 if TYPE_CHECKING:
     from providers.gcp.session import GcpSession
+    from providers.gcp.shares import Lent
 
 
 class Network(Component):
     def __init__(self, session: GcpSession) -> None:
         super().__init__("Network", "network", session)
         configured = settings_of(session.plan.env)
+        self.egress = args.VPC_EGRESS
         self.peering: list[pulumi.Resource] = []
         if configured.network:
             self.network_id: pulumi.Input[str] = _network_path(session.project, configured.network)
@@ -65,6 +68,21 @@ class Network(Component):
             self.network_id = vpc.id
             self.subnetwork_id = subnet.id
             self.peering = [connection]
+        self.register_outputs({"network": self.network_id})
+
+
+class BorrowedNetwork(Component):
+    """The base env's network, where a shared preview env's SQL job runs: nothing of its own."""
+
+    def __init__(self, session: GcpSession, lent: Lent) -> None:
+        from providers.gcp.shares import need
+
+        network = need(lent, "network", "network", lent.network)
+        super().__init__("Network", "network", session, {"borrowedFrom": lent.env})
+        self.egress = network.egress
+        self.peering: list[pulumi.Resource] = []
+        self.network_id: pulumi.Input[str] = network.network
+        self.subnetwork_id: pulumi.Input[str] | None = network.subnetwork
         self.register_outputs({"network": self.network_id})
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.policy import Graph, Resource, Rule, as_json, as_list, is_false, is_true, need, registrar, short_name
+from providers.gcp.args import BORROWS_FROM
 
 SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 BUCKET = "gcp:storage/bucket:Bucket"
@@ -36,6 +37,16 @@ SERVICE_COMPONENT = "orchestrator:gcp:Service"
 BUCKET_COMPONENT = "orchestrator:gcp:Bucket"
 ACCESS_LOGS_COMPONENT = "orchestrator:gcp:AccessLogs"
 SQL_JOBS_COMPONENT = "orchestrator:gcp:SqlJobIdentity"
+
+SERVER_CLASS = (
+    SQL_INSTANCE, "gcp:alloydb/cluster:Cluster", "gcp:alloydb/instance:Instance",
+    REDIS, "gcp:redis/cluster:Cluster", "gcp:memorystore/instance:Instance",
+    "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork", "gcp:compute/globalAddress:GlobalAddress",
+    "gcp:compute/router:Router", "gcp:compute/routerNat:RouterNat", "gcp:servicenetworking/connection:Connection",
+    "gcp:vpcaccess/connector:Connector",
+)
+"""Database servers, cache instances and networks: what a shared preview env borrows from its base and never makes
+(PV-08)."""
 
 RESOURCE_IAM = (*BUCKET_IAM, *TOPIC_IAM, *SUBSCRIPTION_IAM, *SECRET_IAM, *ACCOUNT_IAM, *KMS_KEY_IAM)
 ALL_IAM = (*RESOURCE_IAM, *PROJECT_IAM)
@@ -392,6 +403,12 @@ def _pv_small(res: Resource, _g: Graph) -> list[str]:
     i = res["inputs"]
     problems = need(i.get("tier") == "BASIC", f"tier {i.get('tier')} is not BASIC")
     return problems + need((i.get("memorySizeGb") or 0) <= 1, f"memorySizeGb {i.get('memorySizeGb')} > 1")
+
+
+@rule("PV-08", "PV", SERVER_CLASS, "a shared preview env creates no database server, cache instance or network")
+def _pv_no_servers(res: Resource, g: Graph) -> list[str]:
+    base = _labels(res, g).get(BORROWS_FROM)
+    return [f"a shared preview env runs on {base}'s servers and network, and creates none"] if base else []
 
 
 @rule("P-01", "P", STATEFUL, "stateful resources protected and retained")

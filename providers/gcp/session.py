@@ -1,6 +1,7 @@
 """What the GCP handlers of one program share: the labelled provider, resource options, and the env-wide
 resources built on first use (the network, the access-log bucket, the runtime-config bucket, the
-service-to-service signing key, the SQL job's identity, the project number).
+service-to-service signing key, the SQL job's identity, the project number). A shared preview env's session holds
+what it borrows from its base env (`borrowed`), and its network and SQL job identity are the base's.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
 from orchestrator.core.model import Language
 from providers.component import CloudComponent
-from providers.gcp import args
+from providers.gcp import args, shares
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan, PlannedResource
     from providers.gcp.bucket import AccessLogs, RuntimeConfigStore
-    from providers.gcp.network import Network
+    from providers.gcp.network import BorrowedNetwork, Network
     from providers.gcp.secret import ServiceAuthKey
-    from providers.gcp.sql import SqlJobIdentity
+    from providers.gcp.sql import BorrowedSqlJobIdentity, SqlJobIdentity
 
 
 class Component(CloudComponent["GcpSession"]):
@@ -59,14 +60,16 @@ class GcpSession:
         self.project = env.project or ""
         self.labels = args.default_labels(plan.app, env, args.created_at())
         self.provider = gcp.Provider("gcp", project=env.project, region=env.region, default_labels=self.labels)
+        self.borrowed = shares.borrowed(plan)
+        """A shared preview env: what its base env lends (servers, network, buckets, secrets); else None."""
 
     # Env-wide resources, each built the first time a handler asks for it.
 
     @cached_property
-    def network(self) -> Network:
-        from providers.gcp.network import Network
+    def network(self) -> Network | BorrowedNetwork:
+        from providers.gcp.network import BorrowedNetwork, Network
 
-        return Network(self)
+        return Network(self) if self.borrowed is None else BorrowedNetwork(self, self.borrowed)
 
     @cached_property
     def access_logs(self) -> AccessLogs:
@@ -87,10 +90,18 @@ class GcpSession:
         return ServiceAuthKey(self)
 
     @cached_property
-    def sql_job_identity(self) -> SqlJobIdentity:
-        from providers.gcp.sql import SqlJobIdentity
+    def sql_job_identity(self) -> SqlJobIdentity | BorrowedSqlJobIdentity:
+        from providers.gcp.sql import BorrowedSqlJobIdentity, SqlJobIdentity
 
-        return SqlJobIdentity(self)
+        if self.borrowed is None:
+            return SqlJobIdentity(self)
+        sql = shares.need(self.borrowed, "Cloud SQL instance", "sql-jobs", self.borrowed.sql)
+        return BorrowedSqlJobIdentity(self, sql)
+
+    @property
+    def sql_admin_secret_id(self) -> str:
+        """The Secret Manager id of the Cloud SQL administrator's password."""
+        return self.physical("gcp.secret", "sql", "admin")
 
     @cached_property
     def project_number(self) -> pulumi.Output[str]:
@@ -111,10 +122,14 @@ class GcpSession:
         return [self.service_auth.fragment()]
 
     def outputs(self, provisioned: dict[str, Any]) -> dict[str, Any]:
-        """Stack outputs beyond `provisioned` and `cron_jobs`: for TypeScript apps the bucket the configs go to."""
+        """Stack outputs beyond `provisioned` and `cron_jobs`: for TypeScript apps the bucket the configs go to; for
+        envs that are no preview, what they lend their shared preview envs (`shares`)."""
+        out: dict[str, Any] = {}
         if self.plan.language is Language.TYPESCRIPT:
-            return {"runtime_config_bucket": self.runtime_config_store.bucket.name}
-        return {}
+            out["runtime_config_bucket"] = self.runtime_config_store.bucket.name
+        if not self.plan.env.is_preview:
+            out["shares"] = shares.lend(self, provisioned)
+        return out
 
 
 def start(plan: Plan, *, app_root: Path | None = None) -> GcpSession:

@@ -6,6 +6,11 @@ role is created, granted and migrated in SQL from `providers.sqladmin` (the modu
 real PostgreSQL), by a stock PostgreSQL client image (psql) that the deploy runs and waits for (`runExecutionToken`:
 every change of its scripts runs it again, and the deploy fails if it fails). The job reads the administrator's and
 the role's passwords from Secret Manager; migrations run logged in as the app's own role. docs/gcp.md says why.
+
+A shared preview env creates no instance: its databases and roles go on its base env's instance, made by the same
+job, run in the base's network as the base's `sql-jobs` account (which may read the administrator's password); the
+preview grants that account its own roles' passwords only. Each of its databases is also a `gcp.sql.Database`, so
+that `preview-env down` drops it (no SQL runs on a stack's destroy).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from providers.gcp import args
 from providers.gcp.iam import Binding, bind
 from providers.gcp.session import Component, GcpSession
 from providers.gcp.settings import settings_of
+from providers.gcp.shares import LentSql, need
 
 JOB_SCRIPT = """set -eu
 printf '%s\\n' "$SERVER_CA" > "$PGSSLROOTCERT"
@@ -50,8 +56,24 @@ class SqlJobIdentity(Component):
             description=f"Runs the SQL jobs of {session.plan.app} ({session.plan.env.name})",
             opts=self.child(),
         )
+        self.email: pulumi.Input[str] = self.account.email
         self.member = self.account.email.apply(args.member)
         self.register_outputs({"email": self.account.email})
+
+    def may_read(self, what: str, secret: gcp.secretmanager.Secret) -> pulumi.CustomResource:
+        return bind(self, f"sql-jobs/access/{what}/secretAccessor", Binding("secret", secret.id),
+                    args.SECRET_ACCESSOR, self.member, self.child())
+
+
+class BorrowedSqlJobIdentity(Component):
+    """A shared preview env's SQL jobs run as its base env's `sql-jobs` account; the preview lets it read its own
+    roles' passwords (bindings on the preview's secrets), and nothing of the base's changes."""
+
+    def __init__(self, session: GcpSession, lent: LentSql) -> None:
+        super().__init__("SqlJobIdentity", "sql-jobs", session, {"borrowedFrom": lent.instance})
+        self.email: pulumi.Input[str] = lent.job_account
+        self.member: pulumi.Input[str] = args.member(lent.job_account)
+        self.register_outputs({"email": self.email})
 
     def may_read(self, what: str, secret: gcp.secretmanager.Secret) -> pulumi.CustomResource:
         return bind(self, f"sql-jobs/access/{what}/secretAccessor", Binding("secret", secret.id),
@@ -74,7 +96,7 @@ class SqlServer(Component):
             opts=self.child(sizing, stateful=True, depends_on=network.peering),
         )
         password, self.admin_secret, version = self.generated_secret(
-            f"{res.key}/admin", session.physical("gcp.secret", "sql", "admin"), sizing, length=40
+            f"{res.key}/admin", session.sql_admin_secret_id, sizing, length=40
         )
         self.admin = gcp.sql.User(
             f"{res.key}/admin",
@@ -85,15 +107,35 @@ class SqlServer(Component):
         )
         self.admin_access = session.sql_job_identity.may_read("sql-admin", self.admin_secret)
         self.ready: list[pulumi.Resource] = [self.admin, version, self.admin_access]
-        self.server_ca: pulumi.Output[Any] = self.instance.server_ca_certs.apply(
+        self.server_ca: pulumi.Input[Any] = self.instance.server_ca_certs.apply(
             lambda certs: certs[0].cert if certs else None
         )
+        self.instance_name: pulumi.Input[str] = self.instance.name
+        self.private_ip: pulumi.Input[str] = self.instance.private_ip_address
+        self.admin_secret_ref: pulumi.Input[str] = self.admin_secret.secret_id
+        """What the SQL job's `secretKeyRef` names."""
         self.register_outputs({"privateIp": self.instance.private_ip_address})
 
 
+class BorrowedSqlServer(Component):
+    """A shared preview env's SQL server: its base env's instance, nothing created."""
+
+    def __init__(self, session: GcpSession, res: PlannedResource, lent: LentSql) -> None:
+        super().__init__("SqlServer", res.key, session, {"borrowedFrom": lent.instance})
+        self.ready: list[pulumi.Resource] = []
+        self.server_ca: pulumi.Input[Any] = lent.server_ca
+        self.instance_name: pulumi.Input[str] = lent.instance
+        self.private_ip: pulumi.Input[str] = lent.private_ip
+        self.admin_secret_ref: pulumi.Input[str] = lent.admin_secret
+        self.register_outputs({"privateIp": lent.private_ip})
+
+
 def deploy_server(ctx: Context, res: PlannedResource) -> Deployed:
-    server = SqlServer(ctx.target, res)
-    host = pulumi.Output.concat(server.instance.private_ip_address, f":{args.POSTGRES_PORT}")
+    session: GcpSession = ctx.target
+    lent = session.borrowed
+    server = (SqlServer(session, res) if lent is None
+              else BorrowedSqlServer(session, res, need(lent, "Cloud SQL instance", res.key, lent.sql)))
+    host = pulumi.Output.concat(server.private_ip, f":{args.POSTGRES_PORT}")
     # runtime-expectations §4: Cloud SQL by private IP presents a certificate not issued for the IP (trap 15).
     tls = {"ca_cert": server.server_ca, "disable_hostname_verification": True}
     return Deployed(provisioned={"sql_servers": [{"name": res.name, "host": host, "tls": tls}]}, resource=server)
@@ -115,7 +157,7 @@ def refusing_script(db: Database) -> str:
 
 
 class SqlDb(Component):
-    def __init__(self, session: GcpSession, res: PlannedResource, server: SqlServer) -> None:
+    def __init__(self, session: GcpSession, res: PlannedResource, server: SqlServer | BorrowedSqlServer) -> None:
         super().__init__("Sql", res.key, session)
         assert isinstance(res.spec, Database)
         sizing, names, spec = res.settings, res.names, res.spec
@@ -133,12 +175,16 @@ class SqlDb(Component):
         image = settings_of(session.plan.env).sql_job_image
         token = hashlib.sha256("\0".join([setup, migrate, image]).encode()).hexdigest()[:16]
         network = session.network
+        made: list[pulumi.Resource] = []
+        if session.borrowed is not None:  # on the base's instance: dropped when the preview's stack is destroyed
+            made.append(gcp.sql.Database(f"{res.key}/database", name=names["database"], instance=server.instance_name,
+                                         charset="UTF8", opts=self.child()))
         interface: gcp.cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArgsDict = {
             "network": network.network_id}
         if network.subnetwork_id is not None:
             interface["subnetwork"] = network.subnetwork_id
         envs: list[gcp.cloudrunv2.JobTemplateTemplateContainerEnvArgsDict] = [
-            {"name": "PGHOST", "value": server.instance.private_ip_address},
+            {"name": "PGHOST", "value": server.private_ip},
             *({"name": name, "value": value} for name, value in CONNECTION.items()),
             {"name": "SERVER_CA", "value": server.server_ca},
             {"name": "ADMIN_USER", "value": args.ADMIN_USER},
@@ -146,8 +192,8 @@ class SqlDb(Component):
             {"name": "DATABASE", "value": names["database"]},
             {"name": "SETUP_SQL", "value": setup},
             {"name": "MIGRATE_SQL", "value": migrate},
-            _secret_env("ADMIN_PASSWORD", server.admin_secret),
-            _secret_env(sqladmin.PSQL_PASSWORD_VAR, self.secret),
+            _secret_env("ADMIN_PASSWORD", server.admin_secret_ref),
+            _secret_env(sqladmin.PSQL_PASSWORD_VAR, self.secret.secret_id),
         ]
         self.job = gcp.cloudrunv2.Job(
             f"{res.key}/job",
@@ -156,26 +202,26 @@ class SqlDb(Component):
             deletion_protection=False,
             run_execution_token=token,
             template={"template": {
-                "service_account": session.sql_job_identity.account.email,
+                "service_account": session.sql_job_identity.email,
                 "max_retries": 0,
                 "timeout": "600s",
-                "vpc_access": {"network_interfaces": [interface], "egress": "PRIVATE_RANGES_ONLY"},
+                "vpc_access": {"network_interfaces": [interface], "egress": network.egress},
                 "containers": [{"image": image, "commands": ["/bin/sh", "-c"], "args": [JOB_SCRIPT], "envs": envs}],
             }},
-            opts=self.child(depends_on=[*server.ready, version, access, *network.peering]),
+            opts=self.child(depends_on=[*server.ready, version, access, *network.peering, *made]),
         )
         self.register_outputs({"job": self.job.name})
 
 
-def _secret_env(name: str, secret: gcp.secretmanager.Secret) -> gcp.cloudrunv2.JobTemplateTemplateContainerEnvArgsDict:
-    return {"name": name, "value_source": {"secret_key_ref": {"secret": secret.secret_id, "version": "latest"}}}
+def _secret_env(name: str, secret: pulumi.Input[str]) -> gcp.cloudrunv2.JobTemplateTemplateContainerEnvArgsDict:
+    return {"name": name, "value_source": {"secret_key_ref": {"secret": secret, "version": "latest"}}}
 
 
 def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
     session: GcpSession = ctx.target
     (server_key,) = res.depends_on
     server = ctx.deployed[server_key].resource
-    assert isinstance(server, SqlServer)
+    assert isinstance(server, SqlServer | BorrowedSqlServer)
     db = SqlDb(session, res, server)
     record = {
         "encore_name": res.name,

@@ -96,7 +96,7 @@ def test_secrets_never_leave_as_plaintext() -> None:
 
 def test_outputs() -> None:
     rendered = fixture_render("ts-uptime", "production")
-    assert set(rendered.outputs) == {"provisioned", "cron_jobs", "runtime_config_bucket"}
+    assert set(rendered.outputs) == {"provisioned", "cron_jobs", "runtime_config_bucket", "shares"}  # shares: issue 14
     plan = fixture_plan("ts-uptime", "production")
     store = naming.make("gcp.gcs", plan.app, plan.env.name, "runtime-config")
     assert rendered.outputs["runtime_config_bucket"] == store

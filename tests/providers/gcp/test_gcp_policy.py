@@ -56,7 +56,7 @@ def _option(typ: str, key: str, value: bool) -> Mutation:
     return mutate
 
 
-def _labels(edit: Callable[[dict[str, str]], None]) -> Mutation:
+def _labels(edit: Callable[[dict[str, str]], object]) -> Mutation:
     def mutate(g: Graph) -> None:
         (p,) = of_type(g, gcp.GCP_PROVIDER)
         labels = json.loads(p["inputs"]["defaultLabels"])
@@ -168,6 +168,8 @@ CASES: dict[str, tuple[str, Callable[[], Graph], Mutation | None, Mutation]] = {
     "PV-05": (PREVIEW, _synth(PREVIEW), None, _set(gcp.BUCKET, "name", "someone-elses-bucket")),
     "PV-06": (PREVIEW, _synth(PREVIEW), None, _labels(lambda t: t.pop("ttl"))),
     "PV-07": (PREVIEW, _synth(PREVIEW), None, _set(gcp.REDIS, "tier", "STANDARD_HA")),
+    # An isolated preview makes its own servers; labelled as a shared one (borrowing gcp-prod's), it may not.
+    "PV-08": (PREVIEW, _synth(PREVIEW), None, _labels(lambda t: t.update({"borrows-from": "gcp-prod"}))),
     "P-01": (PROD, _synth(PROD), None, _option(gcp.SQL_INSTANCE, "retainOnDelete", False)),
     "R-TAG-01": (PROD, _synth(PROD), None, _labels(lambda t: t.pop("app"))),
 }
