@@ -18,6 +18,7 @@ from orchestrator.core.errors import BadInput
 from orchestrator.core.model import Bucket
 from orchestrator.core.plan import PlannedResource
 from providers.aws import args, shares
+from providers.aws.prefix import BucketPrefix
 from providers.aws.session import AwsSession, Component
 from providers.aws.shares import BUCKETS
 from providers.base import Context, Deployed
@@ -156,11 +157,14 @@ def deploy(ctx: Context, res: PlannedResource) -> Deployed:
 
 def _borrow(session: AwsSession, res: PlannedResource, lent: Mapping[str, Any]) -> Deployed:
     """A shared preview env's bucket: its prefix in the base env's bucket (the runtime's `key_prefix`), its grants
-    on the objects under that prefix only; nothing is created."""
+    on the objects under that prefix only; no bucket is created, and the prefix is emptied when the env goes
+    (providers/aws/prefix.py)."""
     assert session.borrowed is not None and isinstance(res.spec, Bucket)
     prefix, arn = session.borrowed.key_prefix, str(lent["arn"])
     comp = Component("Bucket", res.key, session, {"public": res.spec.public, "versioned": res.spec.versioned,
                                                    "borrowedBucket": lent["bucket"], "keyPrefix": prefix})
+    BucketPrefix(f"{res.key}/prefix", bucket=str(lent["bucket"]), prefix=prefix, region=session.region,
+                 opts=comp.child())
     comp.register_outputs({})
     record: dict[str, Any] = {"encore_name": res.name, "cloud_name": lent["bucket"], "key_prefix": prefix}
     if res.spec.public:

@@ -31,6 +31,7 @@ from awsgraph import (
     shared_synth,
     synth_render,
 )
+from motoserver import Moto, server
 
 from bench import synth
 from orchestrator import policy
@@ -41,12 +42,13 @@ from orchestrator.core.plan import Plan, build
 from orchestrator.engine import graph
 from orchestrator.records import DeploymentRecord
 from providers import sqladmin
-from providers.aws import dataapi, mocks, sqldb
+from providers.aws import dataapi, mocks, prefix, sqldb
 from providers.aws import policy as aws
 from runtime_config.infra import Provisioned
 from tests.providers.cloudgraph import synth_meta
 
 ACCOUNT = mocks.ACCOUNT
+PREFIX_TYPE = "pulumi-python:dynamic/orchestrator:BucketPrefix"
 
 SERVER_CLASS = frozenset({
     "aws:rds/cluster:Cluster",
@@ -461,3 +463,42 @@ def test_down_drops_the_prs_database_and_role_only(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(dataapi, "RdsDataApiExecutor", unowned)
     sqldb._Provider().delete("id", {k: v for k, v in PROPS.items() if k != "owner"})
     assert unowned.queries == []  # a database on the env's own cluster goes with the cluster
+
+
+# ---- the PR's prefix in the base's buckets ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
+    yield from server(tmp_path_factory.mktemp("moto"))
+
+
+@pytest.mark.local
+def test_down_empties_the_prs_prefix_and_nothing_else(moto: Moto) -> None:
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket="shop-aws-prod-uploads")
+    s3.put_bucket_versioning(Bucket="shop-aws-prod-uploads", VersioningConfiguration={"Status": "Enabled"})
+    keys = ["pr-7/a.txt", "pr-7/dir/b.txt", "pr-70/c.txt", "pr-7.txt", "base.txt"]
+    for key in [*keys, "pr-7/a.txt"]:  # a second version of pr-7/a.txt
+        s3.put_object(Bucket="shop-aws-prod-uploads", Key=key, Body=b"x")
+    s3.delete_object(Bucket="shop-aws-prod-uploads", Key="pr-7/dir/b.txt")  # a delete marker
+
+    deleted = prefix.empty("shop-aws-prod-uploads", "pr-7/", region=None, client=s3)
+
+    assert deleted == 4  # the two versions of a.txt, b.txt and its delete marker
+    left = s3.list_object_versions(Bucket="shop-aws-prod-uploads")
+    assert sorted(v["Key"] for v in left.get("Versions", [])) == ["base.txt", "pr-7.txt", "pr-70/c.txt"]
+    assert left.get("DeleteMarkers", []) == []
+
+
+@pytest.mark.parametrize("bad", ["", "/", "pr-7", "*", "pr-7/*", "../"])
+def test_only_a_preview_envs_prefix_is_ever_emptied(bad: str) -> None:
+    with pytest.raises(BadInput, match="not a preview env's key prefix"):
+        prefix.empty("shop-aws-prod-uploads", bad, region=None, client=object())
+
+
+def test_each_borrowed_bucket_has_its_prefix_resource() -> None:
+    plan, rendered = shared_synth(10)
+    assert plan.borrowed is not None
+    found = {(r["inputs"]["bucket"], r["inputs"]["prefix"]) for r in of_type(rendered.resources, PREFIX_TYPE)}
+    assert found == {(b["bucket"], f"pr-{PR}/") for b in plan.borrowed["buckets"].values()}
