@@ -25,6 +25,7 @@ from awsgraph import (
     REPO,
     STACKS,
     env,
+    fixture_render,
     of_type,
     render,
     shared_env,
@@ -255,6 +256,19 @@ def test_names_carry_the_pr_and_fit_every_aws_limit(language: str) -> None:
     assert record.caches and all((c.key_prefix or "").startswith(f"{slug}/") for c in record.caches)
     assert record.object_storage and all(b.key_prefix == f"{slug}/" for b in record.object_storage.buckets)
     assert plan.env.name == slug
+
+
+@pytest.mark.parametrize("app", FIXTURE_NAMES)
+def test_fixture_names_carry_the_pr_and_fit_for_the_largest_pr(app: str) -> None:
+    shares = fixture_render(app, "production").outputs["shares"]
+    plan = build(appmeta.load(FIXTURES / app / "meta.pb"), shared_env(LARGEST_PR), shares)
+    resources = render(plan).resources
+    found = [v for v in policy.evaluate(resources, "ephemeral", aws.RULES) if v.rule == "PV-05"]
+    assert found == [], "\n".join(map(str, found))
+    assert any(r["type"] in aws.NAME_LIMITS for r in resources)
+    for db in of_type(resources, aws.SQL_DATABASE):
+        assert all(f"pr_{LARGEST_PR}" in db["inputs"][k] and naming.is_valid("postgres", db["inputs"][k])
+                   for k in ("database", "role"))
 
 
 # ---- grants --------------------------------------------------------------------------------------------------------
