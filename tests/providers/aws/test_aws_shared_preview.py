@@ -98,9 +98,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cli(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
-    env["PYTHONPATH"] = str(REPO)
-    out = subprocess.run([sys.executable, "-m", "orchestrator", *args], cwd=workdir, env=env, capture_output=True,
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
+    environ["PYTHONPATH"] = str(REPO)
+    out = subprocess.run([sys.executable, "-m", "orchestrator", *args], cwd=workdir, env=environ, capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     return out
@@ -113,13 +113,13 @@ def meta_of(workdir: Path, app: str) -> Path:
 _GRAPHS: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
 
-def graph_of(workdir: Path, app: str, env: str = f"pr-{PR}") -> list[dict[str, Any]]:
+def graph_of(workdir: Path, app: str, env_name: str = f"pr-{PR}") -> list[dict[str, Any]]:
     """`orchestrator graph --env ENV` for `app` (cached: each run renders the base and the preview under mocks)."""
-    if (app, env) not in _GRAPHS:
-        out = cli(workdir, "graph", "--env", env, "--meta", str(meta_of(workdir, app)))
-        assert "base env aws-prod was never deployed" in out.stderr or env != f"pr-{PR}"
-        _GRAPHS[app, env] = json.loads(out.stdout)
-    return _GRAPHS[app, env]
+    if (app, env_name) not in _GRAPHS:
+        out = cli(workdir, "graph", "--env", env_name, "--meta", str(meta_of(workdir, app)))
+        assert "base env aws-prod was never deployed" in out.stderr or env_name != f"pr-{PR}"
+        _GRAPHS[app, env_name] = json.loads(out.stdout)
+    return _GRAPHS[app, env_name]
 
 
 APPS = (*FIXTURE_NAMES, *SYNTH_APPS)
