@@ -9,15 +9,18 @@ endpoints with the PR's own databases, roles, prefixes and Redis database.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from awsgraph import (
     FIXTURE_NAMES,
@@ -33,6 +36,7 @@ from awsgraph import (
     synth_render,
 )
 from motoserver import Moto, server
+from test_aws_sqldb import pg  # noqa: F401  (the real PostgreSQL fixture)
 
 from bench import synth
 from orchestrator import policy
@@ -516,3 +520,44 @@ def test_each_borrowed_bucket_has_its_prefix_resource() -> None:
     assert plan.borrowed is not None
     found = {(r["inputs"]["bucket"], r["inputs"]["prefix"]) for r in of_type(rendered.resources, PREFIX_TYPE)}
     assert found == {(b["bucket"], f"pr-{PR}/") for b in plan.borrowed["buckets"].values()}
+
+
+@pytest.mark.local
+def test_a_prs_database_is_its_own_on_a_real_server(pg: Any, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """The base's database (made without a mark, as on the base's own cluster) and the PR's (marked) on one server:
+    neither role reaches the other's database; `down` drops the PR's database and role, and refuses the base's."""
+    from providers.local.sql import PgExecutor
+
+    base = dict(PROPS, database="shop_aws_prod_orders", role="shop_aws_prod_orders_user", password="base-pw",
+                loginSecretArn="base-login")
+    base.pop("owner")
+    passwords = {PROPS["loginSecretArn"]: (PROPS["role"], PROPS["password"], PROPS["database"]),
+                 "base-login": (base["role"], base["password"], base["database"])}
+    executors: list[PgExecutor] = []
+
+    def executor(**kw: Any) -> PgExecutor:
+        login = pg if kw["secret_arn"] == PROPS["adminSecretArn"] else replace(
+            pg, user=passwords[kw["secret_arn"]][0], password=passwords[kw["secret_arn"]][1],
+            database=passwords[kw["secret_arn"]][2])
+        executors.append(PgExecutor(login))
+        return executors[-1]
+
+    monkeypatch.setattr(dataapi, "RdsDataApiExecutor", executor)
+    try:
+        sqldb.converge(base)
+        sqldb.converge(PROPS)
+        for (role, password, _), (_, _, other) in itertools.permutations(passwords.values()):
+            with pytest.raises(psycopg.OperationalError, match="permission denied"):
+                psycopg.connect(host=pg.host, port=pg.port, user=role, password=password, dbname=other)
+        with pytest.raises(BadInput, match="not this env's"):
+            sqldb.remove(dict(base, owner=PROPS["owner"]))
+        sqldb._Provider().delete("id", dict(PROPS))
+        admin = PgExecutor(pg)
+        executors.append(admin)
+        assert admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'shop_%%' ORDER BY 1") == [
+            ("shop_aws_prod_orders",)]
+        assert admin.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'shop_%%' ORDER BY 1") == [
+            ("shop_aws_prod_orders_user",)]
+    finally:
+        for ex in executors:
+            ex.close()
