@@ -6,9 +6,11 @@ presets make everything destroyable); every physical name from the plan or `nami
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -512,16 +514,32 @@ def assume_role_policy(principal: str) -> dict[str, Any]:
     }
 
 
-def policy_document(needs: Iterable[tuple[Iterable[str], str]],
+@dataclass(frozen=True)
+class Within:
+    """A grant target narrowed by an IAM condition: a bucket its base env lends a shared preview env, listable only
+    under the env's prefix."""
+
+    arn: str
+    condition: dict[str, Any]
+
+
+def policy_document(needs: Iterable[tuple[Iterable[str], str | Within]],
                     statements: Iterable[dict[str, Any]] = ()) -> dict[str, Any] | None:
-    """One statement per resource ARN with the union of its actions, then `statements`; None when nothing is
-    needed."""
-    by_resource: dict[str, set[str]] = {}
-    for actions, arn in needs:
+    """One statement per resource ARN (and condition) with the union of its actions, then `statements`; None when
+    nothing is needed."""
+    by_resource: dict[tuple[str, str], set[str]] = {}
+    for actions, target in needs:
         acts = set(actions)
         if acts:
-            by_resource.setdefault(arn, set()).update(acts)
-    listed = [{"Effect": "Allow", "Action": sorted(acts), "Resource": arn} for arn, acts in sorted(by_resource.items())]
+            key = (target.arn, json.dumps(target.condition, sort_keys=True)) if isinstance(target, Within) \
+                else (target, "")
+            by_resource.setdefault(key, set()).update(acts)
+    listed = []
+    for (arn, condition), acts in sorted(by_resource.items()):
+        statement: dict[str, Any] = {"Effect": "Allow", "Action": sorted(acts), "Resource": arn}
+        if condition:
+            statement["Condition"] = json.loads(condition)
+        listed.append(statement)
     listed += statements
     if not listed:
         return None

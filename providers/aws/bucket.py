@@ -1,21 +1,26 @@
 """Object storage: an S3 bucket per bucket, private and TLS-only unless declared public
 (then readable by anyone, never writable), encrypted, owner-enforced; access-logged where data
-is protected (production).
+is protected (production). A shared preview env creates none for a bucket its base env lends: its objects live
+under its own key prefix in the base's bucket (see `_borrow`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from orchestrator.core.envs import Sizing
+from orchestrator.core.errors import BadInput
 from orchestrator.core.model import Bucket
 from orchestrator.core.plan import PlannedResource
-from providers.aws import args
+from providers.aws import args, shares
+from providers.aws.prefix import BucketPrefix
 from providers.aws.session import AwsSession, Component
+from providers.aws.shares import BUCKETS
 from providers.base import Context, Deployed
 
 
@@ -129,13 +134,46 @@ class RuntimeConfigStore(Component):
 
 def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
-    comp = BucketComponent(session, res)
     assert isinstance(res.spec, Bucket)
+    lent = session.borrowed.bucket(res.name) if session.borrowed is not None else None
+    if lent is not None:
+        return _borrow(session, res, lent)
+    if session.borrowed is not None:
+        session.warn(res, f"base env {session.borrowed.base} lends no bucket {res.name!r}: this env gets its own")
+    comp = BucketComponent(session, res)
     record: dict[str, Any] = {"encore_name": res.name, "cloud_name": comp.bucket.bucket}
     if res.spec.public:
         record["public_base_url"] = comp.bucket.bucket_regional_domain_name.apply(args.public_base_url)
+    lent_record: dict[str, Any] = {"bucket": comp.bucket.bucket, "arn": comp.bucket.arn}
+    if "public_base_url" in record:
+        lent_record["publicBaseUrl"] = record["public_base_url"]
+    session.lend(BUCKETS, lent_record, res.name)
     fragment = {"object_storage": {"provider": "s3", "region": session.region, "buckets": [record]}}
     objects = comp.bucket.arn.apply(lambda arn: f"{arn}/*")
     return Deployed(
         provisioned=fragment, grants_target={"list-objects": comp.bucket.arn, "*": objects}, resource=comp
     )
+
+
+def _borrow(session: AwsSession, res: PlannedResource, lent: Mapping[str, Any]) -> Deployed:
+    """A shared preview env's bucket: its prefix in the base env's bucket (the runtime's `key_prefix`), its grants
+    on the objects under that prefix only; no bucket is created, and the prefix is emptied when the env goes
+    (providers/aws/prefix.py)."""
+    assert session.borrowed is not None and isinstance(res.spec, Bucket)
+    prefix, arn = session.borrowed.key_prefix, str(lent["arn"])
+    comp = Component("Bucket", res.key, session, {"public": res.spec.public, "versioned": res.spec.versioned,
+                                                   "borrowedBucket": lent["bucket"], "keyPrefix": prefix})
+    BucketPrefix(f"{res.key}/prefix", bucket=str(lent["bucket"]), prefix=prefix, region=session.region,
+                 opts=comp.child())
+    comp.register_outputs({})
+    record: dict[str, Any] = {"encore_name": res.name, "cloud_name": lent["bucket"], "key_prefix": prefix}
+    if res.spec.public:
+        base_url = lent.get("publicBaseUrl")
+        if not base_url:
+            raise BadInput(f"base env {session.borrowed.base} lends bucket {res.name!r} without a public URL (it was "
+                           "not public there); redeploy the base env", where=res.key)
+        record["public_base_url"] = shares.prefixed_url(str(base_url), prefix)
+    fragment = {"object_storage": {"provider": "s3", "region": session.region, "buckets": [record]}}
+    targets = {"list-objects": args.Within(arn, shares.list_condition(prefix)),
+               "*": shares.object_prefix_arn(arn, prefix)}
+    return Deployed(provisioned=fragment, grants_target=targets, resource=comp)

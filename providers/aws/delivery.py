@@ -99,6 +99,10 @@ def set_secret(env: Env, secret_id: str, value: str, deployed: Mapping[str, Any]
         client.put_secret_value(SecretId=secret_id, SecretString=value)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ResourceNotFoundException" and env.shares_base:
+            raise BadInput(f"no such secret in {env.region}: {env.name} reads its secrets from its base env {env.base} "
+                           "except those it keeps itself (orchestrator preview-env up --own-secret NAME, then deploy "
+                           f"{env.name}); nothing was changed", where=secret_id) from None
         if code == "ResourceNotFoundException":
             raise BadInput(f"no such secret in {env.region}; deploy {env.name} first", where=secret_id) from None
         message = exc.response.get("Error", {}).get("Message", "")

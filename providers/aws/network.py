@@ -4,7 +4,7 @@ security groups that let only the services' group reach the data services.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -66,6 +66,12 @@ class Network(Component):
         )
         self._data_groups: dict[str, aws.ec2.SecurityGroup] = {}
         self.register_outputs({"vpcId": self.vpc_id})
+
+    def shares(self) -> dict[str, Any]:
+        """What a shared preview env's compute needs to reach the data services: the VPC, its private subnets and
+        the security groups by role (`services` is the one the data services admit)."""
+        groups = {"services": self.services.id, **{role: g.id for role, g in sorted(self._data_groups.items())}}
+        return {"vpcId": self.vpc_id, "privateSubnetIds": list(self.subnet_ids), "securityGroupIds": groups}
 
     def _zones(self, session: AwsSession) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         available = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOutputOptions(parent=self))

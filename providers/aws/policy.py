@@ -65,6 +65,8 @@ INGRESS_RULES = (
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 SQL_DATABASE = "pulumi-python:dynamic/orchestrator:SqlDatabase"
 AWS_PROVIDER = "pulumi:providers:aws"
+BORROWED = "orchestrator:aws:Borrowed"
+"""A shared preview env's record of what it borrows from its base env (providers/aws/session.py)."""
 SERVICE_COMPONENT = "orchestrator:aws:Service"
 BUCKET_COMPONENT = "orchestrator:aws:Bucket"
 
@@ -73,6 +75,16 @@ STATEFUL = frozenset({
     SECRET_VERSION, SQS_QUEUE, RANDOM_PASSWORD, SQL_DATABASE, "aws:cloudwatch/logGroup:LogGroup",
 })
 """What holds data (or the only copy of a credential): production protects and retains these (P-01)."""
+
+SERVER_CLASS = frozenset({
+    RDS_CLUSTER, RDS_CLUSTER_INSTANCE, RDS_INSTANCE, "aws:rds/globalCluster:GlobalCluster",
+    REDIS_GROUP, REDIS_CLUSTER, "aws:elasticache/serverlessCache:ServerlessCache",
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/internetGateway:InternetGateway", "aws:ec2/eip:Eip", "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:ec2/instance:Instance",
+})
+"""Servers, clusters and networks: what a shared preview env borrows from its base env and never creates (PV-08)."""
 
 WORKLOAD_ACTIONS = frozenset({
     "sns:Publish", "sns:GetTopicAttributes",
@@ -518,11 +530,35 @@ def _iam_actions(res: Resource, _g: Graph) -> list[str]:
     return [f"action {a}" for actions, _ in _allows(res) for a in actions if a == "*" or a.endswith(":*")]
 
 
+def _lent(g: Graph) -> tuple[set[str], dict[str, str]]:
+    """What a shared preview env's services may name of its base env's: (the secrets they may read: the app's
+    secrets and the caches' AUTH tokens, never the cluster's master secret; borrowed bucket name -> the env's key
+    prefix). Empty for any other env."""
+    secrets: set[str] = set()
+    buckets: dict[str, str] = {}
+    for borrowed in g.of_type(BORROWED):
+        i = borrowed["inputs"]
+        secrets |= {str(s.get("arn")) for s in (i.get("secrets") or {}).values()}
+        secrets |= {str(c.get("authTokenSecretArn")) for c in (i.get("caches") or {}).values()}
+        buckets |= {str(b.get("bucket")): str(i.get("keyPrefix") or "") for b in (i.get("buckets") or {}).values()}
+    return secrets, buckets
+
+
+def _s3_parts(arn: str) -> tuple[str, str | None]:
+    """(bucket, object key or pattern; None for the bucket itself) of an S3 ARN."""
+    bucket, sep, key = arn[len("arn:aws:s3:::"):].partition("/")
+    return bucket, key if sep else None
+
+
 def _known_arn(arn: str, g: Graph) -> bool:
-    """Whether `arn` names a resource of this graph (by the physical name it ends with)."""
+    """Whether `arn` names a resource of this graph (by the physical name it ends with), or one its base env lends
+    a shared preview env's services."""
+    secrets, buckets = _lent(g)
     if arn.startswith("arn:aws:s3:::"):
-        bucket = arn[len("arn:aws:s3:::"):].split("/", 1)[0]  # the bucket, its objects (/*) or one object
-        return bool(g.where(BUCKETS, "bucket", bucket))
+        bucket = _s3_parts(arn)[0]  # the bucket, its objects (/*) or one object
+        return bool(g.where(BUCKETS, "bucket", bucket)) or bucket in buckets
+    if arn in secrets:
+        return True
     if ":secret:" in arn:
         tail = arn.split(":secret:", 1)[1]
         return any(tail.rsplit("-", 1)[0] == s["inputs"].get("name") for s in g.of_type(SECRET))
@@ -662,6 +698,30 @@ def _pv_names(res: Resource, g: Graph) -> list[str]:
     slug = _env_name(g)
     problems = need(len(name) <= limit, f"{key} {name!r} is longer than {limit}")
     return problems + need(bool(slug) and slug in name, f"{key} {name!r} lacks the env slug {slug!r}")
+
+
+@rule("PV-08", "PV", SERVER_CLASS, "a shared preview env creates no server, cluster or network")
+def _pv_no_servers(res: Resource, g: Graph) -> list[str]:
+    return need(not g.of_type(BORROWED), f"a {res['type'].rsplit(':', 1)[-1]} in an env that borrows its base's")
+
+
+@rule("PV-09", "PV", IAM_DOCS, "a shared preview env reaches only its own key prefix in its base's buckets")
+def _pv_prefix_only(res: Resource, g: Graph) -> list[str]:
+    _, buckets = _lent(g)
+    problems = []
+    for s in _role_statements(res):
+        if s.get("Effect") != "Allow":
+            continue
+        for arn in (str(r) for r in as_list(s.get("Resource")) if str(r).startswith("arn:aws:s3:::")):
+            bucket, key = _s3_parts(arn)
+            if bucket not in buckets:
+                continue
+            prefix = buckets[bucket]
+            listed = [str(p) for p in as_list(((s.get("Condition") or {}).get("StringLike") or {}).get("s3:prefix"))]
+            inside = key.startswith(prefix) if key is not None else bool(listed) and all(
+                p.startswith(prefix) for p in listed)
+            problems += need(bool(prefix) and inside, f"{arn} reaches beyond the prefix {prefix!r}")
+    return problems
 
 
 def _aws_custom(res: Resource) -> bool:

@@ -1,6 +1,7 @@
 """App secrets: a Secrets Manager secret each. The value is set by `orchestrator secret set`;
 the runtime config only names the env var the platform injects it into. Also the env's
-service-to-service signing key (encore_auth), generated and kept the same way.
+service-to-service signing key (encore_auth), generated and kept the same way. A shared preview env reads its
+base env's secrets (no secret of its own) except those it keeps itself (`Env.own_secrets`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from orchestrator.core import naming
 from orchestrator.core.plan import PlannedResource
 from providers.aws import args
 from providers.aws.session import AwsSession, Component
+from providers.aws.shares import SECRETS
 from providers.base import Context, Deployed
 
 
@@ -28,7 +30,19 @@ class SecretComponent(Component):
 
 
 def deploy(ctx: Context, res: PlannedResource) -> Deployed:
-    comp = SecretComponent(ctx.target, res)
+    session: AwsSession = ctx.target
+    lent = session.borrowed.secret(res.name) if session.borrowed is not None else None
+    if lent is not None:
+        arn = str(lent["arn"])
+        borrowed = Component("Secret", res.key, session, {"borrowedSecret": arn})
+        borrowed.register_outputs({})
+        record = {"encore_name": res.name, "ref": {"env": res.names["env"], "source": arn}}
+        return Deployed(provisioned={"secrets": [record]}, grants_target={"read": arn}, resource=borrowed)
+    if session.borrowed is not None and res.name not in session.plan.env.own_secrets:
+        session.warn(res, f"base env {session.borrowed.base} lends no secret {res.name!r}: this env keeps its own "
+                          "(set it with orchestrator secret set)")
+    comp = SecretComponent(session, res)
+    session.lend(SECRETS, {"arn": comp.secret.arn}, res.name)
     record = {"encore_name": res.name, "ref": {"env": res.names["env"], "source": comp.secret.arn}}
     return Deployed(provisioned={"secrets": [record]}, grants_target={"read": comp.secret.arn}, resource=comp)
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from providers.aws.bucket import AccessLogs, RuntimeConfigStore
     from providers.aws.network import Network
     from providers.aws.secret import ServiceAuthKey
+    from providers.aws.shares import Borrowed
 
 
 class Component(CloudComponent["AwsSession"]):
@@ -54,6 +55,16 @@ class AwsSession:
         self.region = env.region or ""
         self.tags = args.default_tags(plan.app, env, args.created_at())
         self.provider = aws.Provider("aws", region=env.region, default_tags={"tags": self.tags})
+        self.lent: dict[str, Any] = {}
+        """What this env lends its shared preview envs, filled by the handlers (`lend`); exported as `shares`."""
+        self.borrowed: Borrowed | None = None
+        """A shared preview env: what it borrows from its base env (the base's `shares`)."""
+        if env.shares_base:
+            from providers.aws.shares import Borrowed
+
+            self.borrowed = Borrowed(env, plan.borrowed or {})
+            Component("Borrowed", "borrowed", self, {**(plan.borrowed or {}), "keyPrefix": self.borrowed.key_prefix}
+                      ).register_outputs({})
 
     # Env-wide resources, each built the first time a handler asks for it.
 
@@ -81,18 +92,41 @@ class AwsSession:
 
         return ServiceAuthKey(self)
 
+    def lend(self, group: str, value: Any, name: str | None = None) -> None:
+        """Record what a base env lends under `group` (per `name` for per-resource groups); a preview env lends
+        nothing."""
+        if self.plan.env.is_preview:
+            return
+        if name is None:
+            self.lent[group] = value
+        else:
+            self.lent.setdefault(group, {})[name] = value
+
     def fragments(self) -> list[dict[str, Any]]:
         """Env-wide Provisioned fragments: the signing key."""
         return [self.service_auth.fragment()]
 
     def outputs(self, provisioned: dict[str, Any]) -> dict[str, Any]:
         """Stack outputs beyond `provisioned` and `cron_jobs`: for TypeScript apps the bucket `orchestrator deploy`
-        uploads the protobuf config to (providers/aws/delivery.py)."""
+        uploads the protobuf config to (providers/aws/delivery.py); for an env that is no preview, `shares`."""
         from providers.aws.delivery import BUCKET_OUTPUT
 
+        outputs: dict[str, Any] = {}
         if self.plan.language is Language.TYPESCRIPT:
-            return {BUCKET_OUTPUT: self.runtime_config_store.bucket.bucket}
-        return {}
+            outputs[BUCKET_OUTPUT] = self.runtime_config_store.bucket.bucket
+        if not self.plan.env.is_preview:
+            outputs["shares"] = self.shares()
+        return outputs
+
+    def shares(self) -> dict[str, Any]:
+        """What the env lends (providers/aws/shares.py): its region and what the handlers lent, with the network
+        when one was made or named."""
+        from providers.aws.shares import NETWORK
+
+        found: dict[str, Any] = {"cloud": "aws", "env": self.plan.env.name, "region": self.region, **self.lent}
+        if "network" in self.__dict__:
+            found[NETWORK] = self.network.shares()
+        return found
 
     def physical(self, namespace: str, *parts: str) -> str:
         """A physical name the plan does not list (network, access logs)."""

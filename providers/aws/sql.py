@@ -1,8 +1,12 @@
 """SQL: one Aurora PostgreSQL cluster per env; one database + login role per declared database,
 created inside AWS through the RDS Data API (providers.aws.sqldb), password in Secrets Manager.
+A shared preview env creates no cluster: its own databases and roles go on its base env's.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -11,9 +15,10 @@ import pulumi_random as random
 from orchestrator.core.envs import Sizing
 from orchestrator.core.model import Database, Language
 from orchestrator.core.plan import PlannedResource
-from providers.aws import args, rds_ca
+from providers.aws import args, rds_ca, sqldb
 from providers.aws.session import AwsSession, Component
 from providers.aws.settings import settings_of
+from providers.aws.shares import SQL
 from providers.aws.sqldb import SqlDatabase, migration_inputs
 from providers.base import Context, Deployed
 
@@ -71,19 +76,40 @@ class SqlServer(Component):
             )
             for i in range(sizing.sql_instances)
         ]
-        self.admin_secret_arn: pulumi.Output[str] = self.cluster.master_user_secrets.apply(
+        self.cluster_arn: pulumi.Input[str] = self.cluster.arn
+        self.endpoint: pulumi.Input[str] = self.cluster.endpoint
+        self.admin_secret_arn: pulumi.Input[str] = self.cluster.master_user_secrets.apply(
             lambda secrets: secrets[0].secret_arn or ""
         )
+        session.lend(SQL, {
+            "dbClusterArn": self.cluster.arn, "dbClusterIdentifier": self.cluster.cluster_identifier,
+            "endpoint": self.cluster.endpoint, "port": args.POSTGRES_PORT, "masterUserSecretArn": self.admin_secret_arn,
+            "engineVersion": self.cluster.engine_version,
+        })
         self.register_outputs({"endpoint": self.cluster.endpoint, "arn": self.cluster.arn})
+
+
+class BorrowedSqlServer(Component):
+    """A shared preview env's SQL server: its base env's Aurora cluster (nothing is created; the component records
+    which cluster the env's databases go on)."""
+
+    def __init__(self, session: AwsSession, res: PlannedResource, lent: Mapping[str, Any]) -> None:
+        super().__init__("SqlServer", res.key, session, {"borrowedCluster": lent["dbClusterArn"]})
+        self.cluster_arn = str(lent["dbClusterArn"])
+        self.endpoint = str(lent["endpoint"])
+        self.admin_secret_arn = str(lent["masterUserSecretArn"])
+        self.instances: list[pulumi.Resource] = []
+        self.register_outputs({})
 
 
 def deploy_server(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
-    server = SqlServer(session, res)
+    server = (SqlServer(session, res) if session.borrowed is None
+              else BorrowedSqlServer(session, res, session.borrowed.sql()))
     ca = settings_of(session.plan.env).sql_ca_cert_pem or _bundled_ca(session)
     if ca is None:
         session.warn(res, CA_WARNING.format(region=session.region))
-    host = pulumi.Output.concat(server.cluster.endpoint, f":{args.POSTGRES_PORT}")
+    host = pulumi.Output.concat(server.endpoint, f":{args.POSTGRES_PORT}")
     record = {"name": res.name, "host": host, "tls": {"ca_cert": ca}}
     return Deployed(provisioned={"sql_servers": [record]}, resource=server)
 
@@ -95,7 +121,7 @@ def _bundled_ca(session: AwsSession) -> str | None:
 
 
 class SqlDb(Component):
-    def __init__(self, session: AwsSession, res: PlannedResource, server: SqlServer) -> None:
+    def __init__(self, session: AwsSession, res: PlannedResource, server: SqlServer | BorrowedSqlServer) -> None:
         super().__init__("Sql", res.key, session)
         assert isinstance(res.spec, Database)
         self.key = res.key
@@ -113,7 +139,7 @@ class SqlDb(Component):
             session.warn(res, "no app source tree given (ORCHESTRATOR_APP_ROOT): deploying will refuse its migrations")
         self.database = SqlDatabase(
             f"{res.key}/database",
-            cluster_arn=server.cluster.arn,
+            cluster_arn=server.cluster_arn,
             admin_secret_arn=server.admin_secret_arn,
             login_secret_arn=self.login.arn,
             region=session.region,
@@ -122,6 +148,7 @@ class SqlDb(Component):
             password=password.result,
             migrations=migrations,
             non_sequential=res.spec.allow_non_sequential_migrations,
+            owner=None if session.borrowed is None else sqldb.owner_mark(session.plan.app, session.plan.env.name),
             opts=self.child(sizing, stateful=True, depends_on=[*server.instances, self.login_version],
                             secret_outputs=["password"]),
         )
@@ -148,7 +175,7 @@ def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     (server_key,) = res.depends_on
     server = ctx.deployed[server_key].resource
-    assert isinstance(server, SqlServer)
+    assert isinstance(server, (SqlServer, BorrowedSqlServer))
     db = SqlDb(session, res, server)
     record = {
         "encore_name": res.name,

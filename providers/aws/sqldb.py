@@ -4,6 +4,11 @@ A Pulumi dynamic resource: its provider runs wherever Pulumi runs, but every sta
 travels over the Data API (HTTPS to AWS), so no network path to the cluster is needed.
 The SQL itself is `providers.sqladmin`, shared with the local target. The provider is
 pickled by reference, so deploying needs this package importable (it is installed).
+
+On a cluster the env owns, a database outlives the resource (it goes with its cluster). A shared
+preview env's database lives on its base env's cluster: it carries the env's ownership mark
+(`owner`, a `COMMENT ON DATABASE/ROLE`), a database or role with another mark is never touched,
+and deleting the resource drops the database and its role (`orchestrator preview-env down`).
 """
 
 from __future__ import annotations
@@ -18,12 +23,28 @@ import pulumi.dynamic
 from orchestrator.core.errors import BadInput
 from orchestrator.core.model import Database
 from providers import sqladmin
+from providers.aws.args import MANAGED_BY
 
 INPUTS = (
     "clusterArn", "adminSecretArn", "loginSecretArn", "region", "database", "role", "password", "migrations",
-    "nonSequential",
+    "nonSequential", "owner",
 )
 REPLACE_ON = ("clusterArn", "database")
+
+
+def owner_mark(app: str, env: str) -> str:
+    """The ownership mark of `env`'s databases and roles on a cluster it borrows."""
+    return f"{MANAGED_BY}:{app}:{env}"
+
+
+def check_owner(admin: sqladmin.Executor, props: Mapping[str, Any]) -> None:
+    """BadInput unless the database and role are absent or carry `props["owner"]`'s mark."""
+    found = sqladmin.marks(admin, database=props["database"], role=props["role"])
+    for what, mark in sorted(found.items()):
+        if mark != props["owner"]:
+            name = props[what]
+            raise BadInput(f"{what} {name} exists on the cluster and is not this env's (its mark is {mark!r}, not "
+                           f"{props['owner']!r}); nothing was changed", where=f"database {props['database']}")
 
 
 def migration_inputs(db: Database, app_root: Path | None) -> list[dict[str, Any]]:
@@ -49,11 +70,12 @@ def converge(props: Mapping[str, Any]) -> None:
             f"migration {missing[0]} was not read: deploy with the app's source tree (ORCHESTRATOR_APP_ROOT)",
             where=f"database {database}",
         )
-    admin = RdsDataApiExecutor(
-        resource_arn=props["clusterArn"], secret_arn=props["adminSecretArn"], region=props["region"]
-    )
+    admin = _admin(props)
+    owner = props.get("owner")
+    if owner:
+        check_owner(admin, props)
     sqladmin.close_maintenance_databases(admin)
-    sqladmin.ensure_database(admin, database=database, role=props["role"], password=props["password"])
+    sqladmin.ensure_database(admin, database=database, role=props["role"], password=props["password"], mark=owner)
     files = [sqladmin.MigrationFile(int(m["number"]), m["filename"], m["sql"]) for m in props["migrations"]]
     as_app = RdsDataApiExecutor(
         resource_arn=props["clusterArn"], secret_arn=props["loginSecretArn"], region=props["region"]
@@ -61,6 +83,22 @@ def converge(props: Mapping[str, Any]) -> None:
     sqladmin.apply_migrations(
         as_app, database=database, role=props["role"], migrations=files, non_sequential=bool(props["nonSequential"])
     )
+
+
+def _admin(props: Mapping[str, Any]) -> sqladmin.Executor:
+    from providers.aws.dataapi import RdsDataApiExecutor
+
+    return RdsDataApiExecutor(resource_arn=props["clusterArn"], secret_arn=props["adminSecretArn"],
+                              region=props["region"])
+
+
+def remove(props: Mapping[str, Any]) -> None:
+    """A shared preview env's database and role go with it (only when they carry its mark); others stay."""
+    if not props.get("owner"):
+        return
+    admin = _admin(props)
+    check_owner(admin, props)
+    sqladmin.drop_database(admin, database=props["database"], role=props["role"])
 
 
 class _Provider(pulumi.dynamic.ResourceProvider):
@@ -77,7 +115,9 @@ class _Provider(pulumi.dynamic.ResourceProvider):
         return pulumi.dynamic.UpdateResult(outs=_news)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Data is never dropped by a deploy: the database goes with its cluster, or by hand."""
+        """Data is never dropped by a deploy: the database goes with its cluster, or by hand; a shared preview
+        env's goes with the env (`remove`)."""
+        remove(_props)
 
 
 class SqlDatabase(pulumi.dynamic.Resource, module="orchestrator", name="SqlDatabase"):
@@ -95,6 +135,7 @@ class SqlDatabase(pulumi.dynamic.Resource, module="orchestrator", name="SqlDatab
         migrations: list[dict[str, Any]],
         non_sequential: bool,
         opts: pulumi.ResourceOptions,
+        owner: str | None = None,
     ) -> None:
         props = {
             "clusterArn": cluster_arn,
@@ -107,4 +148,6 @@ class SqlDatabase(pulumi.dynamic.Resource, module="orchestrator", name="SqlDatab
             "migrations": migrations,
             "nonSequential": non_sequential,
         }
+        if owner is not None:
+            props["owner"] = owner
         super().__init__(_Provider(), name, props, opts)

@@ -93,7 +93,7 @@ def test_secrets_never_leave_as_plaintext() -> None:
 
 def test_outputs() -> None:
     rendered = fixture_render("ts-uptime", "production")
-    assert set(rendered.outputs) == {"provisioned", "cron_jobs", "runtime_config_bucket"}
+    assert set(rendered.outputs) == {"provisioned", "cron_jobs", "runtime_config_bucket", "shares"}
     plan = fixture_plan("ts-uptime", "production")
     store = naming.make("aws.s3", plan.app, plan.env.name, "runtime-config")
     assert rendered.outputs["runtime_config_bucket"] == store

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from awsgraph import ENV_TYPES, FIXTURE_NAMES, REPO, fixture_render, of_type, synth_render
+from awsgraph import ENV_TYPES, FIXTURE_NAMES, REPO, fixture_render, of_type, shared_synth, synth_render
 
 from orchestrator import policy
 from providers.aws import policy as aws
@@ -49,9 +49,10 @@ def _option(typ: str, key: str, value: bool) -> Mutation:
     return mutate
 
 
-def _edit_policy(typ: str, edit: Callable[[dict[str, Any]], None], key: str = "policy") -> Mutation:
+def _edit_policy(typ: str, edit: Callable[[dict[str, Any]], None], key: str = "policy",
+                 only: Callable[[dict[str, Any]], bool] = lambda r: True) -> Mutation:
     def mutate(g: Graph) -> None:
-        r = of_type(g, typ)[0]
+        r = next(r for r in of_type(g, typ) if only(r))
         doc = json.loads(r["inputs"][key])
         edit(doc)
         r["inputs"][key] = json.dumps(doc)
@@ -134,6 +135,23 @@ def _synth(env_type: str) -> Callable[[], Graph]:
     return lambda: synth_render(10, env_type).resources
 
 
+def _shared() -> Graph:
+    return shared_synth(10)[1].resources
+
+
+def _borrowing(g: Graph) -> None:
+    """The record a shared preview env's program makes of what it borrows (providers/aws/session.py)."""
+    g.append({"urn": "urn:x::borrowed", "type": aws.BORROWED, "name": "borrowed", "parent": None,
+              "inputs": {"keyPrefix": "pr-1/"}, "options": {"protect": False, "retainOnDelete": False},
+              "dependencies": []})
+
+
+def _beyond_prefix(doc: dict[str, Any]) -> None:
+    """Widen a borrowed bucket's object grant from the env's prefix to the whole bucket."""
+    s = next(s for s in doc["Statement"] if "/pr-7/" in str(s["Resource"]))
+    s["Resource"] = str(s["Resource"]).split("/pr-7/", 1)[0] + "/*"
+
+
 def _fixed(graph: Graph) -> Callable[[], Graph]:
     return lambda: json.loads(json.dumps(graph))
 
@@ -201,6 +219,9 @@ CASES: dict[str, tuple[str, Callable[[], Graph], Mutation | None, Mutation]] = {
     "PV-05": (PREVIEW, _synth(PREVIEW), None, _set(aws.S3_BUCKET, "bucket", "someone-elses-bucket")),
     "PV-06": (PREVIEW, _synth(PREVIEW), None, _tags(lambda t: t.pop("ttl"))),
     "PV-07": (PREVIEW, _synth(PREVIEW), None, _set(RDS_GROUP, "numCacheClusters", 2)),
+    "PV-08": (PREVIEW, _synth(PREVIEW), None, _borrowing),
+    "PV-09": (PREVIEW, _shared, None, _edit_policy(
+        aws.IAM_ROLE_POLICY, _beyond_prefix, only=lambda r: "/pr-7/" in r["inputs"]["policy"])),
     "P-01": (PROD, _synth(PROD), None, _option(aws.RDS_CLUSTER, "retainOnDelete", False)),
     "R-TAG-01": (PROD, _synth(PROD), None, _tags(lambda t: t.pop("app"))),
 }

@@ -68,6 +68,14 @@ def test_a_secret_the_program_has_not_made_yet_says_deploy_first(aws: Any) -> No
     assert CANARY not in str(info.value)
 
 
+def test_a_shared_preview_says_where_its_secrets_are_read(aws: Any) -> None:
+    stack = STACK.replace("development", "ephemeral") + "  orchestrator:base: dev\n  orchestrator:pr: 7\n"
+    env = stacks.parse(stack, name="pr-7", where="stacks/Pulumi.pr-7.yaml")
+    with pytest.raises(BadInput, match=r"pr-7 reads its secrets from its base env dev .*--own-secret") as info:
+        delivery.set_secret(env, "shop-pr-7-secret-StripeKey", CANARY)
+    assert CANARY not in str(info.value)
+
+
 def test_secret_set_puts_the_value_in_the_secret_the_plan_names(aws: Any, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
