@@ -392,7 +392,8 @@ def deploy(ctx: Context, env_name: str, meta: Path, app_root: Path | None, *, ye
         )
         store.write(record)
     return {"env": env.name, "app": the_plan.app, "changed": True, "app_diff": diff_document(changes),
-            "env_vars": dict(record.env_vars), "files": dict(record.files), "deployed_at": record.deployed_at.isoformat()}
+            "env_vars": dict(record.env_vars), "files": dict(record.files),
+            "deployed_at": record.deployed_at.isoformat()}
 
 
 def new_deploy_id() -> str:

@@ -3,7 +3,8 @@ ephemeral presets for sizes, and the preview keys (`base`, `pr`, `previewStrateg
 
 A template stack (`--template NAME`, an ephemeral stack such as `stacks/Pulumi.aws-preview.yaml`) adds or
 overrides keys; it must name the base's cloud. A cloud's `settings` part may drop keys a preview must not take
-over from its base (`preview_block`: the local target's fixed ports).
+over from its base (`preview_block`: the local target's fixed ports, a cloud's API URL). `{pr}` and `{env}` in
+any string value become the PR's number and env name.
 """
 
 from __future__ import annotations
@@ -67,12 +68,24 @@ def stack_text(base: Env, *, pr: int, strategy: Strategy | None, slot: int | Non
     if own_secrets:
         config["orchestrator:previewOwnSecrets"] = sorted(set(own_secrets))
     out: dict[str, Any] = {k: v for k, v in doc.items() if k not in STACK_ONLY and k != "config"}
-    out["config"] = config
+    out["config"] = _placed(config, pr)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     header = (f"# Preview env {env_name(pr)}, derived from {base.name}"
               + (f" and the template {template.name}" if template is not None else "")
               + f" by `orchestrator preview-env up` at {stamp}.\n")
     return header + yaml.safe_dump(out, sort_keys=False)
+
+
+def _placed(value: Any, pr: int) -> Any:
+    """`{pr}` and `{env}` in every string value replaced by the PR's number and env name (a template's
+    `gatewayBaseUrl: https://pr-{pr}.preview.example.com`)."""
+    if isinstance(value, str):
+        return value.replace("{pr}", str(pr)).replace("{env}", env_name(pr))
+    if isinstance(value, dict):
+        return {k: _placed(v, pr) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placed(v, pr) for v in value]
+    return value
 
 
 def _document(path: str) -> dict[str, Any]:

@@ -228,4 +228,14 @@ def test_the_derived_stack_takes_the_base_and_drops_its_sizes(tmp_path: Path) ->
     assert env.is_preview and env.shares_base and env.own_secrets == ("A", "B")
     assert env.sizing.sql_max_capacity != 16 and not env.sizing.protect, "a preview takes the ephemeral presets"
     assert "encryptionsalt" not in text
-    assert env.settings.gateway_base_url == "https://api.example.com"
+    assert env.settings.gateway_base_url == "", "a preview never serves the base's API URL"
+
+    template_file = tmp_path / "Pulumi.aws-pr.yaml"
+    template_file.write_text("config:\n  aws:region: eu-west-1\n  orchestrator:cloud: aws\n"
+                             "  orchestrator:envType: ephemeral\n  orchestrator:ttlHours: 24\n"
+                             "  orchestrator:aws:\n    gatewayBaseUrl: https://pr-{pr}.preview.example.com\n")
+    templated = stacks.parse(derive.stack_text(base, pr=12, strategy="isolated", slot=None,
+                                               template=stacks.load(tmp_path, "aws-pr"), own_secrets=[]),
+                             name="pr-12", where="derived")
+    assert templated.settings.gateway_base_url == "https://pr-12.preview.example.com"
+    assert (templated.ttl_hours, templated.strategy, templated.base) == (24, "isolated", "prod")
