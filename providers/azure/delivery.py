@@ -41,6 +41,9 @@ LEGACY_OUTPUT = "legacy_runtime_config_secret"
 VAULT_OUTPUT = "key_vault"
 IDENTITIES_OUTPUT = "service_identities"
 SQL_JOBS_OUTPUT = "sql_jobs"
+SHARES_OUTPUT = "shares"
+"""What a base env lends its shared preview envs; the engine reads it into `Applied.shares`
+(orchestrator/engine/target.py `SHARES_OUTPUT`, which providers may not import)."""
 INSTALL_HINT = "pip install 'encore-orchestrator[azure]'"
 APP_SECRET_CONTENT_TYPE = "text/plain"
 """What the program gives every app secret (providers/azure/secret.py); a new version keeps it, so Pulumi sees no
