@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 GO_CACHES = (
     "a shared preview cannot keep a Go app's cache keys apart from its base's on Azure: Azure Managed Redis (Redis "
-    "Enterprise) serves only database 0 (Redis Enterprise does not support SELECT of another database), and the Go runtime ignores key_prefix (it selects the "
-    "configured database index: runtimes/go/storage/cache/manager_internal.go); use --strategy isolated"
+    "Enterprise) serves only database 0 (it does not support SELECT of another database), and the Go runtime "
+    "ignores key_prefix (it selects the configured database index: runtimes/go/storage/cache/manager_internal.go); "
+    "use --strategy isolated"
 )
 
 

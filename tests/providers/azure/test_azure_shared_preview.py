@@ -269,7 +269,9 @@ def test_a_typescript_cache_is_the_base_cluster_under_the_prs_prefix() -> None:
     for cache_record in provisioned["caches"]:
         lent = base["shares"]["caches"][cache_record["encore_name"]]
         assert cache_record["host"] == f"{lent['host']}:{args.REDIS_PORT}"
-        assert cache_record["key_prefix"] == f"pr-{PR}/{cache_record['encore_name']}/"
+        base_prefix = next(c["key_prefix"] for c in base["provisioned"]["caches"]
+                           if c["encore_name"] == cache_record["encore_name"])
+        assert cache_record["key_prefix"] == f"pr-{PR}/{base_prefix}"
         assert cache_record["auth"]["source"] == lent["auth_secret_uri"]
 
 
