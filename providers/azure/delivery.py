@@ -284,5 +284,9 @@ def _secret_place(env: Env, secret_id: str, deployed: Mapping[str, Any] | None) 
         vault_url, sep, name = source.rstrip("/").partition("/secrets/")
         if sep and name == secret_id and vault_url.startswith("https://"):
             return vault_url, str(secret["encore_name"])
+    if env.shares_base:
+        raise BadInput(f"{env.name} reads its app secrets from base env {env.base}'s Key Vault, except the ones it "
+                       f"keeps (orchestrator:previewOwnSecrets): set the value on {env.base}, or keep the secret in "
+                       "the preview (orchestrator preview-env up --own-secret NAME)", where=f"env {env.name}")
     raise BadInput(f"the last deployment of {env.name} has no Key Vault secret {secret_id!r}; deploy the app that "
                    "declares it first", where=f"env {env.name}")

@@ -295,3 +295,34 @@ def test_the_base_lends_its_servers_by_reference_and_no_secret_value() -> None:
 
 def test_a_preview_lends_nothing() -> None:
     assert "shares" not in render(fixture_plan("booking-system", "ephemeral")).outputs
+
+
+# ---- secret set -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_secret_set_writes_only_a_secret_the_preview_keeps(own: bool) -> None:
+    from fake_azure import FakeSecretClient
+
+    from orchestrator.core.errors import BadInput
+    from providers.azure import delivery
+
+    text = shared_stack(PR) + ("  orchestrator:previewOwnSecrets: [SendGridAPIKey]\n" if own else "")
+    pr_env = stacks.parse(text, name=f"pr-{PR}", where="pr stack")
+    plan = build(appmeta.load(FIXTURES / "booking-system" / "meta.pb"), pr_env, base_shares("booking-system"))
+    record = {"provisioned": render(plan).outputs["provisioned"], "env_vars": {}}
+    physical = plan.get("secret:SendGridAPIKey").names["secret"]
+    written: list[FakeSecretClient] = []
+
+    def client(url: str) -> FakeSecretClient:
+        written.append(FakeSecretClient(url))
+        return written[-1]
+
+    if not own:
+        with pytest.raises(BadInput, match=f"from base env {BASE}'s Key Vault"):
+            delivery.set_secret(pr_env, physical, "value", record, secret_client=client)
+        assert written == []
+        return
+    delivery.set_secret(pr_env, physical, "value", record, secret_client=client)
+    ((vault, name, _, _),) = written[0].written
+    assert vault.startswith(f"https://pr-{PR}-") and name == physical and BASE not in vault
