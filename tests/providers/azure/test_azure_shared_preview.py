@@ -326,3 +326,13 @@ def test_secret_set_writes_only_a_secret_the_preview_keeps(own: bool) -> None:
     delivery.set_secret(pr_env, physical, "value", record, secret_client=client)
     ((vault, name, _, _),) = written[0].written
     assert vault.startswith(f"https://pr-{PR}-") and name == physical and BASE not in vault
+
+
+def test_what_the_base_does_not_lend_is_a_one_line_error() -> None:
+    from orchestrator.core.errors import BadInput
+
+    pr_env = stacks.parse(shared_stack(PR), name=f"pr-{PR}", where="pr stack")
+    lent = {k: v for k, v in base_shares("booking-system").items() if k != "service_bus"}
+    plan = build(appmeta.load(FIXTURES / "booking-system" / "meta.pb"), pr_env, lent)
+    with pytest.raises(BadInput, match=f"base env {BASE}'s shares hold no service_bus.namespace_name"):
+        render(plan)
