@@ -1,7 +1,8 @@
 """SQL: one PostgreSQL Flexible Server per env inside the VNet (public network access disabled, TLS 1.2+ required,
 Entra authentication beside passwords); per declared database a login role, the database and its migrations,
 made inside the network by a Container Apps job running a stock PostgreSQL client on SQL from providers/sqladmin.py.
-Passwords live in Key Vault; the job reads them through Key Vault references with its own identity.
+Passwords live in Key Vault; the job reads them through Key Vault references with its own identity. A shared preview
+env makes no server: its databases live on its base's (`BorrowedServer`).
 """
 
 from __future__ import annotations
@@ -212,9 +213,9 @@ class SqlDb(Component):
             session.warn(res, "no app source tree given (ORCHESTRATOR_APP_ROOT): its migrations are not in the job")
         jobs = server.jobs
         reader = jobs.reader(f"{res.key}/job-password-secret", self.secret.id)
-        made: list[pulumi.Resource] = [*server.configs, *jobs.readers, reader]
+        waits_for: list[pulumi.Resource] = [*server.configs, *jobs.readers, reader]
         if isinstance(server, BorrowedServer):
-            made.append(server.database(self, res))
+            waits_for.append(server.database(self, res))
         role_verifier = pulumi.Output.secret(password.result.apply(lambda pw: verifier(names["role"], pw)))
         self.job = app.Job(
             f"{res.key}/job",
@@ -249,7 +250,7 @@ class SqlDb(Component):
                 "resources": {"cpu": 0.25, "memory": "0.5Gi"},
             }]},
             tags=session.tags,
-            opts=self.child(depends_on=made),
+            opts=self.child(depends_on=waits_for),
         )
         session.sql_jobs.append({"database": res.name, "job": self.job.name, "resource_group": session.resource_group,
                                  "subscription": session.client.subscription_id})
