@@ -336,3 +336,14 @@ def test_what_the_base_does_not_lend_is_a_one_line_error() -> None:
     plan = build(appmeta.load(FIXTURES / "booking-system" / "meta.pb"), pr_env, lent)
     with pytest.raises(BadInput, match=f"base env {BASE}'s shares hold no service_bus.namespace_name"):
         render(plan)
+
+
+def test_a_deploy_refuses_go_caches_before_anything_is_touched() -> None:
+    from orchestrator.core.errors import Unsupported
+    from providers.azure import settings
+
+    pr_env = stacks.parse(shared_stack(PR), name=f"pr-{PR}", where="pr stack")
+    app = appmeta.load_bytes(synth_meta(3, "go"), where="synth", name="synth")
+    with pytest.raises(Unsupported, match="Go runtime ignores key_prefix"):
+        settings.check_deploy(build(app, pr_env, {"resource_group": "rg"}))
+    settings.check_deploy(build(app, stacks.load(STACKS, BASE)))  # the base itself keeps its caches
