@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 MANAGED_BY = "encore-orchestrator"
 DEFAULT_TTL_HOURS = 72
 CREATED_AT_VAR = "ORCHESTRATOR_CREATED_AT"
+BASE_TAG = "shares-base"
+"""On every resource of a shared preview env: the base env whose servers it borrows (policy PV-AZ-SHARED)."""
 
 POSTGRES_PORT = 5432
 REDIS_PORT = 10000
@@ -144,6 +146,8 @@ def default_tags(app: str, env: Env, created: str) -> dict[str, str]:
         tags["pr"] = str(env.pr) if env.pr is not None else "none"
         tags["created-at"] = created
         tags["ttl"] = f"{env.ttl_hours or DEFAULT_TTL_HOURS}h"
+    if env.shares_base and env.base is not None:
+        tags[BASE_TAG] = env.base
     return tags
 
 

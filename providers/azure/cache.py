@@ -1,7 +1,7 @@
 """Caches: an Azure Managed Redis cluster (`azure-native:redisenterprise`) per cache cluster with one non-clustered
 database (the runtimes' clients are single-node), TLS only (minimum 1.2), reachable only through a private endpoint,
 eviction policy from the metadata, access key in Key Vault. Why Managed Redis and not Azure Cache for Redis:
-docs/azure.md.
+docs/azure.md. A shared preview env borrows its base's cluster under a key prefix (`borrowed`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,14 @@ class CacheComponent(Component):
 
 
 def deploy(ctx: Context, res: PlannedResource) -> Deployed:
-    comp = CacheComponent(ctx.target, res)
+    session: AzureSession = ctx.target
+    if session.borrowed is not None:
+        return borrowed(session, res)
+    comp = CacheComponent(session, res)
+    if not session.plan.env.is_preview:
+        session.lent.setdefault("caches", {})[res.name] = {
+            "id": comp.cluster.id, "host": comp.cluster.host_name, "port": args.REDIS_PORT,
+            "auth_secret_id": comp.secret.id, "auth_secret_uri": uri(comp.secret)}
     record = {
         "encore_name": res.name,
         "host": pulumi.Output.concat(comp.cluster.host_name, f":{args.REDIS_PORT}"),
@@ -59,3 +66,19 @@ def deploy(ctx: Context, res: PlannedResource) -> Deployed:
         "auth": {"env": res.names["auth_env"], "source": uri(comp.secret)},
     }
     return Deployed(provisioned={"caches": [record]}, grants_target={"use": comp.secret.id}, resource=comp)
+
+
+def borrowed(session: AzureSession, res: PlannedResource) -> Deployed:
+    """A shared preview env (TypeScript apps: `providers/azure/borrowed.py` refuses Go's) on its base's cache of the
+    same name: its keys under `<env>/<cache>/` (the Rust core prefixes every key: runtimes/core/src/cache/client.rs),
+    the base's access key read from the base's vault."""
+    assert session.borrowed is not None
+    lent = session.borrowed.get("caches", res.name)
+    record = {
+        "encore_name": res.name,
+        "host": f"{lent['host']}:{lent['port']}",
+        "key_prefix": f"{session.plan.env.name}/{res.names['key_prefix']}",
+        "tls": {},
+        "auth": {"env": res.names["auth_env"], "source": lent["auth_secret_uri"]},
+    }
+    return Deployed(provisioned={"caches": [record]}, grants_target={"use": lent["auth_secret_id"]})

@@ -41,6 +41,9 @@ LEGACY_OUTPUT = "legacy_runtime_config_secret"
 VAULT_OUTPUT = "key_vault"
 IDENTITIES_OUTPUT = "service_identities"
 SQL_JOBS_OUTPUT = "sql_jobs"
+SHARES_OUTPUT = "shares"
+"""What a base env lends its shared preview envs; the engine reads it into `Applied.shares`
+(orchestrator/engine/target.py `SHARES_OUTPUT`, which providers may not import)."""
 INSTALL_HINT = "pip install 'encore-orchestrator[azure]'"
 APP_SECRET_CONTENT_TYPE = "text/plain"
 """What the program gives every app secret (providers/azure/secret.py); a new version keeps it, so Pulumi sees no
@@ -281,5 +284,9 @@ def _secret_place(env: Env, secret_id: str, deployed: Mapping[str, Any] | None) 
         vault_url, sep, name = source.rstrip("/").partition("/secrets/")
         if sep and name == secret_id and vault_url.startswith("https://"):
             return vault_url, str(secret["encore_name"])
+    if env.shares_base:
+        raise BadInput(f"{env.name} reads its app secrets from base env {env.base}'s Key Vault, except the ones it "
+                       f"keeps (orchestrator:previewOwnSecrets): set the value on {env.base}, or keep the secret in "
+                       "the preview (orchestrator preview-env up --own-secret NAME)", where=f"env {env.name}")
     raise BadInput(f"the last deployment of {env.name} has no Key Vault secret {secret_id!r}; deploy the app that "
                    "declares it first", where=f"env {env.name}")

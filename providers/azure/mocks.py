@@ -25,6 +25,8 @@ _TYPES: dict[str, tuple[str, str]] = {
     "azure-native:dbforpostgresql:Server": ("serverName", "Microsoft.DBforPostgreSQL/flexibleServers"),
     "azure-native:dbforpostgresql:Configuration": (
         "configurationName", "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/configurations"),
+    "azure-native:dbforpostgresql:Database": (
+        "databaseName", "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/databases"),
     "azure-native:redisenterprise:RedisEnterprise": ("clusterName", "Microsoft.Cache/redisEnterprise"),
     "azure-native:redisenterprise:Database": (
         "databaseName", "Microsoft.Cache/redisEnterprise/{clusterName}/databases"),

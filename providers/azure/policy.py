@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.policy import Graph, Resource, Rule, is_true, need, registrar
+from providers.azure.args import BASE_TAG
 
 SERVER = "azure-native:dbforpostgresql:Server"
 CONFIGURATION = "azure-native:dbforpostgresql:Configuration"
@@ -29,6 +30,13 @@ RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 SERVICE_COMPONENT = "orchestrator:azure:Service"
 
+SERVER_CLASS = frozenset({
+    SERVER, CACHE_REDIS, MANAGED_REDIS, MANAGED_REDIS_DB, "azure-native:network:VirtualNetwork",
+    "azure-native:network:Subnet", "azure-native:network:NatGateway", "azure-native:network:PublicIPAddress",
+    "azure-native:app:ManagedEnvironment",
+})
+"""What a shared preview env borrows from its base instead of creating (PV-AZ-SHARED): database servers, cache
+clusters, networks, NAT gateways and public IPs, and the Container Apps environment of the SQL jobs."""
 TAGGED = frozenset({
     RESOURCE_GROUP, SERVER, NAMESPACE, CACHE_REDIS, MANAGED_REDIS, VAULT, SECRET, IDENTITY,
     "azure-native:network:VirtualNetwork", "azure-native:network:PrivateEndpoint",
@@ -295,6 +303,13 @@ def _pv_small(res: Resource, _g: Graph) -> list[str]:
         return problems + need(_i(res, "backup", "geoRedundantBackup") != "Enabled", "geo-redundant backup is on")
     problems = need(_i(res, "sku", "name") == "Balanced_B0", "SKU is not Balanced_B0")
     return problems + need(_i(res, "highAvailability") != "Enabled", "high availability is on")
+
+
+@rule("PV-AZ-SHARED", "PV", SERVER_CLASS, "a shared preview env creates no server-class resource")
+def _pv_shared(res: Resource, g: Graph) -> list[str]:
+    borrowing = any(isinstance(r["inputs"].get("tags"), dict) and r["inputs"]["tags"].get(BASE_TAG)
+                    for r in g.resources)
+    return need(not borrowing, f"{res['type']} in a preview env that borrows its base's servers")
 
 
 @rule("P-01", "P", STATEFUL, "stateful resources protected and retained")

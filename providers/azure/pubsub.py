@@ -4,7 +4,8 @@ subscription (delivery count from max_retries, lock from the ack deadline capped
 dead-lettering on expiry) whose `$Default` rule is replaced by a filter on `encore-target-sub`: the Go runtime
 re-publishes retries to the topic with that property set to the subscription's own name
 (runtimes/go/pubsub/internal/azure/topic.go), so without it a retry would reach every subscriber.
-TypeScript apps never get here: the table refuses their topics (providers/azure/__init__.py).
+TypeScript apps never get here: the table refuses their topics (providers/azure/__init__.py). A shared preview env
+makes its own topics and subscriptions in its base's namespace (`session.namespace` is then the borrowed one).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Namespace(Component):
         if settings.service_bus_sku == "Premium":
             session.network.private_endpoint(self, "servicebus", self.namespace.id, "namespace",
                                              args.SERVICEBUS_DNS_ZONE)
+        self.namespace_name, self.namespace_id = self.namespace.name, self.namespace.id
         self.register_outputs({"name": self.namespace.name})
 
 
@@ -48,7 +50,7 @@ class TopicComponent(Component):
         self.topic = servicebus.Topic(
             f"{res.key}/topic",
             resource_group_name=session.resource_group,
-            namespace_name=self.namespace.namespace.name,
+            namespace_name=self.namespace.namespace_name,
             **args.topic_args(res.names["topic"], res.spec),
             opts=self.child(),
         )
@@ -58,7 +60,7 @@ class TopicComponent(Component):
 def deploy_topic(ctx: Context, res: PlannedResource) -> Deployed:
     comp = TopicComponent(ctx.target, res)
     record = {"encore_name": res.name, "cloud_name": comp.topic.name}
-    fragment = {"pubsub": {"provider": "azure", "namespace": comp.namespace.namespace.name, "topics": [record]}}
+    fragment = {"pubsub": {"provider": "azure", "namespace": comp.namespace.namespace_name, "topics": [record]}}
     return Deployed(provisioned=fragment, grants_target={"publish": comp.topic.id}, resource=comp)
 
 
@@ -70,7 +72,7 @@ class SubscriptionComponent(Component):
         self.subscription = servicebus.Subscription(
             f"{res.key}/subscription",
             resource_group_name=session.resource_group,
-            namespace_name=topic.namespace.namespace.name,
+            namespace_name=topic.namespace.namespace_name,
             topic_name=topic.topic.name,
             **args.subscription_args(name, res.spec),
             opts=self.child(res.settings, stateful=True),
@@ -78,7 +80,7 @@ class SubscriptionComponent(Component):
         servicebus.DefaultRule(
             f"{res.key}/default-rule",
             resource_group_name=session.resource_group,
-            namespace_name=topic.namespace.namespace.name,
+            namespace_name=topic.namespace.namespace_name,
             topic_name=topic.topic.name,
             subscription_name=self.subscription.name,
             filter_type=servicebus.FilterType.SQL_FILTER,
@@ -96,6 +98,6 @@ def deploy_subscription(ctx: Context, res: PlannedResource) -> Deployed:
     topic_name, _, sub_name = res.name.partition("/")
     record = {"topic": topic_name, "encore_name": sub_name, "cloud_name": comp.subscription.name,
               "topic_cloud_name": topic.topic.name}
-    fragment = {"pubsub": {"provider": "azure", "namespace": topic.namespace.namespace.name, "subscriptions": [record]}}
+    fragment = {"pubsub": {"provider": "azure", "namespace": topic.namespace.namespace_name, "subscriptions": [record]}}
     return Deployed(provisioned=fragment, grants_target={"consume": comp.subscription.id, "retry": topic.topic.id},
                     resource=comp)

@@ -28,6 +28,7 @@ REPLACES: Mapping[str, frozenset[str]] = {
     "azure-native:keyvault:Vault": _PLACED | {"vaultName"},
     "azure-native:keyvault:Secret": _GROUP | {"vaultName", "secretName"},
     "azure-native:dbforpostgresql:Server": _PLACED | {"serverName", "administratorLogin", "network"},
+    "azure-native:dbforpostgresql:Database": _GROUP | {"serverName", "databaseName", "charset", "collation"},
     "azure-native:dbforpostgresql:Configuration": _GROUP | {"serverName", "configurationName"},
     "azure-native:redisenterprise:RedisEnterprise": _PLACED | {"clusterName", "zones"},
     "azure-native:redisenterprise:Database": _GROUP | {"clusterName", "databaseName", "clusteringPolicy", "port"},

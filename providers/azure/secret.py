@@ -3,6 +3,9 @@ service-to-service signing key. Neither runtime reads Key Vault, so every value 
 environment variable the platform fills from the secret (Container Apps `secretRef` with `keyVaultUrl`); the runtime
 config names only the variable. App secret values are set by `orchestrator secret set`.
 
+A shared preview env reads every app secret from its base's vault (Key Vault Secrets User on that one secret) except
+the ones it keeps itself (`orchestrator:previewOwnSecrets`), which live in its own vault.
+
 A destroyed vault stays soft-deleted under its name for its retention days, so a preview vault's name carries a
 random suffix made once per stack: the next preview of the same PR gets a fresh name.
 """
@@ -26,13 +29,13 @@ from providers.base import Context, Deployed
 class Vault(Component):
     def __init__(self, session: AzureSession) -> None:
         super().__init__("Vault", "vault", session)
-        sizing, plan = session.plan.env.sizing, session.plan
+        sizing = session.plan.env.sizing
         name: pulumi.Input[str]
         if sizing.protect:
             name = session.physical("azure.keyvault", "kv")
         else:
             suffix = random.RandomString("vault/suffix", length=6, special=False, upper=False, opts=self.child())
-            name = suffix.result.apply(lambda s: naming.make("azure.keyvault", plan.app, plan.env.name, s))
+            name = suffix.result.apply(lambda s: session.physical("azure.keyvault", s))
         self.vault = keyvault.Vault(
             "vault/vault",
             resource_group_name=session.resource_group,
@@ -75,7 +78,15 @@ class SecretComponent(Component):
 
 
 def deploy(ctx: Context, res: PlannedResource) -> Deployed:
-    comp = SecretComponent(ctx.target, res)
+    session: AzureSession = ctx.target
+    if session.borrowed is not None and res.name not in session.plan.env.own_secrets:
+        lent = session.borrowed.secret(res.name)
+        record = {"encore_name": res.name, "ref": {"env": res.names["env"], "source": lent["uri"]}}
+        return Deployed(provisioned={"secrets": [record]}, grants_target={"read": lent["id"]})
+    comp = SecretComponent(session, res)
+    if not session.plan.env.is_preview:
+        session.lent.setdefault("secrets", {})[res.name] = {"name": res.names["secret"], "id": comp.secret.id,
+                                                            "uri": uri(comp.secret)}
     record = {"encore_name": res.name, "ref": {"env": res.names["env"], "source": uri(comp.secret)}}
     return Deployed(provisioned={"secrets": [record]}, grants_target={"read": comp.secret.id}, resource=comp)
 

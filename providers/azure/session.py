@@ -17,6 +17,7 @@ import pulumi_random as random
 from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
 from providers.azure import args
+from providers.azure.borrowed import Borrowed, BorrowedNamespace, check
 from providers.azure.settings import settings_of
 from providers.component import CloudComponent
 
@@ -37,6 +38,7 @@ class Component(CloudComponent["AzureSession"]):
 class AzureSession:
     def __init__(self, plan: Plan, *, app_root: Path | None = None) -> None:
         env = plan.env
+        check(plan)
         self.plan = plan
         self.app_root = app_root
         self.location = env.region or ""
@@ -50,6 +52,10 @@ class AzureSession:
         """Service -> the client id of its managed identity (`AZURE_CLIENT_ID` of its processes)."""
         self.sql_jobs: list[dict[str, Any]] = []
         """One entry per database: its SQL job and where it lives, for the deploy to start (stack output `sql_jobs`)."""
+        self.borrowed = Borrowed(plan) if env.shares_base else None
+        """A shared preview env: what it borrows from its base (providers/azure/borrowed.py)."""
+        self.lent: dict[str, Any] = {}
+        """A base env: what its handlers lend shared preview envs beside the env-wide resources (`shares`)."""
 
     # Env-wide resources, each built the first time a handler asks for it.
 
@@ -62,6 +68,8 @@ class AzureSession:
 
     @cached_property
     def resource_group(self) -> pulumi.Input[str]:
+        if self.borrowed is not None:
+            return self.borrowed.get("resource_group")
         if self.settings.resource_group:
             return self.settings.resource_group
         from pulumi_azure_native import resources
@@ -90,7 +98,10 @@ class AzureSession:
         return Vault(self)
 
     @cached_property
-    def namespace(self) -> Namespace:
+    def namespace(self) -> Namespace | BorrowedNamespace:
+        if self.borrowed is not None:
+            return BorrowedNamespace(self.borrowed.get("service_bus", "namespace_name"),
+                                     self.borrowed.get("service_bus", "namespace_id"))
         from providers.azure.pubsub import Namespace
 
         return Namespace(self)
@@ -102,8 +113,10 @@ class AzureSession:
         return ServiceAuthKey(self)
 
     def physical(self, namespace: str, *parts: str) -> str:
-        """A physical name the plan does not list (resource group, network, vault)."""
-        return naming.make(namespace, self.plan.app, self.plan.env.name, *parts)
+        """A physical name the plan does not list (resource group, network, vault). A shared preview's names start
+        with its env (`pr-N`), so that the PR survives the cut of short namespaces (Key Vault: 24 characters)."""
+        env, app = self.plan.env.name, self.plan.app
+        return naming.make(namespace, *((env, app) if self.borrowed is not None else (app, env)), *parts)
 
     def generated(self, logical: str, parent: Component, sizing: Sizing, *, length: int) -> random.RandomPassword:
         return random.RandomPassword(logical, length=length, special=False, opts=parent.child(sizing, stateful=True))
@@ -117,11 +130,12 @@ class AzureSession:
 
     def outputs(self, provisioned: dict[str, Any]) -> dict[str, Any]:
         """Stack outputs beyond `provisioned` and `cron_jobs`: the vault's name, each service's identity, the SQL jobs
-        the deploy starts, and for Go apps with topics the Key Vault secret holding their legacy runtime config
-        (docs/azure.md)."""
+        the deploy starts, for Go apps with topics the Key Vault secret holding their legacy runtime config, and
+        outside previews what the env lends its shared preview envs (docs/azure.md)."""
         from providers.azure.delivery import (
             IDENTITIES_OUTPUT,
             LEGACY_OUTPUT,
+            SHARES_OUTPUT,
             SQL_JOBS_OUTPUT,
             VAULT_OUTPUT,
             legacy_config_secret,
@@ -133,7 +147,29 @@ class AzureSession:
         secret = legacy_config_secret(self, provisioned)
         if secret is not None:
             outputs[LEGACY_OUTPUT] = secret
+        if not self.plan.env.is_preview:
+            outputs[SHARES_OUTPUT] = self.shares()
         return outputs
+
+    def shares(self) -> dict[str, Any]:
+        """What this env lends its shared preview envs, by Azure's own keys (docs/azure.md): the resource group, the
+        vault, the network and namespace when built, and what the handlers lent (`lent`). No secret value."""
+        vault = self.vault.vault
+        shares: dict[str, Any] = {
+            "resource_group": self.resource_group,
+            "location": self.location,
+            "subscription_id": self.client.subscription_id,
+            "key_vault": {"id": vault.id, "name": vault.name, "uri": vault.properties.vault_uri},
+            **self.lent,
+        }
+        if "network" in self.__dict__:
+            net = self.network
+            shares["network"] = {"vnet_id": net.vnet_id, "sql_subnet_id": net.sql_subnet_id,
+                                 "endpoint_subnet_id": net.endpoint_subnet_id, "jobs_subnet_id": net.jobs_subnet_id}
+        if "namespace" in self.__dict__:
+            shares["service_bus"] = {"namespace_id": self.namespace.namespace_id,
+                                    "namespace_name": self.namespace.namespace_name}
+        return shares
 
 
 def start(plan: Plan, *, app_root: Path | None = None) -> AzureSession:

@@ -65,11 +65,15 @@ def settings_of(env: Env) -> Settings:
 
 
 def check_deploy(plan: Plan) -> None:
-    """Refuse (exit 2) a deploy whose runtime config would hold an empty gateway base URL (no compute serves it), and
-    (exit 6) one with databases when the SDK that starts their SQL jobs after `pulumi up` is missing."""
+    """Refuse (exit 2) a deploy whose runtime config would hold an empty gateway base URL (no compute serves it),
+    (exit 6) one with databases when the SDK that starts their SQL jobs after `pulumi up` is missing, and (exit 7)
+    a shared preview env of what it cannot isolate on its base's servers (providers/azure/borrowed.py)."""
     import importlib.util
 
     from orchestrator.core.model import Kind
+    from providers.azure.borrowed import check
+
+    check(plan)
 
     if any(True for _ in plan.of_kind(Kind.SQL)) and any(importlib.util.find_spec(m) is None for m in JOBS_SDK):
         raise MissingTool(f"the deploy starts each database's SQL job with {' and '.join(JOBS_SDK)}: pip install "

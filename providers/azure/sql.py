@@ -1,7 +1,8 @@
 """SQL: one PostgreSQL Flexible Server per env inside the VNet (public network access disabled, TLS 1.2+ required,
 Entra authentication beside passwords); per declared database a login role, the database and its migrations,
 made inside the network by a Container Apps job running a stock PostgreSQL client on SQL from providers/sqladmin.py.
-Passwords live in Key Vault; the job reads them through Key Vault references with its own identity.
+Passwords live in Key Vault; the job reads them through Key Vault references with its own identity. A shared preview
+env makes no server: its databases live on its base's (`BorrowedServer`).
 """
 
 from __future__ import annotations
@@ -66,33 +67,77 @@ class SqlServer(Component):
             )
             for key, value in args.sql_configurations().items()
         ]
-        self.host = pulumi.Output.concat(self.server.fully_qualified_domain_name, f":{args.POSTGRES_PORT}")
+        self.fqdn: pulumi.Input[str] = self.server.fully_qualified_domain_name
+        self.admin_secret_id: pulumi.Input[str] = self.admin_secret.id
+        self.admin_secret_uri: pulumi.Input[str] = uri(self.admin_secret)
+        self.host = pulumi.Output.concat(self.fqdn, f":{args.POSTGRES_PORT}")
         self._jobs: SqlJobs | None = None
         self.register_outputs({"host": self.host})
 
     @property
     def jobs(self) -> SqlJobs:
         if self._jobs is None:
-            self._jobs = SqlJobs(self)
+            self._jobs = SqlJobs(self, None)
         return self._jobs
+
+    def lent(self) -> dict[str, Any]:
+        """What shared preview envs borrow: the server, where its admin password lives (a reference), and the
+        Container Apps environment their SQL jobs run in."""
+        return {"server_id": self.server.id, "server_name": self.server.name, "fqdn": self.fqdn,
+                "port": args.POSTGRES_PORT, "admin_user": args.ADMIN_USER, "admin_secret_id": self.admin_secret_id,
+                "admin_secret_uri": self.admin_secret_uri, "jobs_environment_id": self.jobs.environment_id}
+
+
+class BorrowedServer(Component):
+    """A shared preview env's view of its base's server: the preview's databases are ARM databases on it, each set
+    up by a SQL job of the preview in the base's jobs environment, run as the preview's own jobs identity (Key Vault
+    Secrets User on the base's admin-password secret). No server, configuration or environment is created."""
+
+    def __init__(self, session: AzureSession, res: PlannedResource) -> None:
+        super().__init__("SqlOnBase", res.key, session)
+        assert session.borrowed is not None
+        lent = session.borrowed
+        self.server_name: str = lent.get("sql", "server_name")
+        self.fqdn = lent.get("sql", "fqdn")
+        self.admin_secret_id = lent.get("sql", "admin_secret_id")
+        self.admin_secret_uri = lent.get("sql", "admin_secret_uri")
+        self.host = f"{self.fqdn}:{lent.get('sql', 'port')}"
+        self.configs: list[pulumi.Resource] = []
+        self.jobs = SqlJobs(self, lent.get("sql", "jobs_environment_id"))
+        self.register_outputs({"host": self.host})
+
+    def database(self, owner: Component, res: PlannedResource) -> dbforpostgresql.Database:
+        """The PR's own database on the base's server, as an ARM resource so `preview-env down` drops it."""
+        return dbforpostgresql.Database(
+            f"{res.key}/database",
+            resource_group_name=self.session.resource_group,
+            server_name=self.server_name,
+            database_name=res.names["database"],
+            charset="UTF8",
+            collation="en_US.utf8",
+            opts=owner.child(),
+        )
 
 
 class SqlJobs:
-    """The Container Apps environment inside the jobs subnet and the identity the SQL jobs run as."""
+    """The Container Apps environment inside the jobs subnet (or the base's, `environment_id`) and the identity the
+    SQL jobs run as."""
 
-    def __init__(self, server: SqlServer) -> None:
+    def __init__(self, server: SqlServer | BorrowedServer, environment_id: pulumi.Input[str] | None) -> None:
         session = server.session
         self.server = server
-        self.environment = app.ManagedEnvironment(
-            "sql/jobs-environment",
-            resource_group_name=session.resource_group,
-            environment_name=session.physical("azure.containerapps", "jobs"),
-            location=session.location,
-            vnet_configuration={"infrastructure_subnet_id": session.network.jobs_subnet_id, "internal": True},
-            workload_profiles=[{"name": "Consumption", "workload_profile_type": "Consumption"}],
-            tags=session.tags,
-            opts=server.child(),
-        )
+        if environment_id is None:
+            environment_id = app.ManagedEnvironment(
+                "sql/jobs-environment",
+                resource_group_name=session.resource_group,
+                environment_name=session.physical("azure.containerapps", "jobs"),
+                location=session.location,
+                vnet_configuration={"infrastructure_subnet_id": session.network.jobs_subnet_id, "internal": True},
+                workload_profiles=[{"name": "Consumption", "workload_profile_type": "Consumption"}],
+                tags=session.tags,
+                opts=server.child(),
+            ).id
+        self.environment_id = environment_id
         self.identity = managedidentity.UserAssignedIdentity(
             "sql/jobs-identity",
             resource_group_name=session.resource_group,
@@ -101,7 +146,7 @@ class SqlJobs:
             tags=session.tags,
             opts=server.child(),
         )
-        self.readers = [self.reader("sql/jobs-admin-secret", server.admin_secret.id)]
+        self.readers = [self.reader("sql/jobs-admin-secret", server.admin_secret_id)]
 
     def reader(self, logical: str, scope: pulumi.Input[str]) -> authorization.RoleAssignment:
         """Key Vault Secrets User for the jobs' identity on one secret."""
@@ -119,7 +164,14 @@ class SqlJobs:
 
 
 def deploy_server(ctx: Context, res: PlannedResource) -> Deployed:
-    server = SqlServer(ctx.target, res)
+    session: AzureSession = ctx.target
+    server: SqlServer | BorrowedServer
+    if session.borrowed is not None:
+        server = BorrowedServer(session, res)
+    else:
+        server = SqlServer(session, res)
+        if not session.plan.env.is_preview:
+            session.lent["sql"] = server.lent()
     record = {"name": res.name, "host": server.host, "tls": {"ca_cert": ca_bundle()}}
     return Deployed(provisioned={"sql_servers": [record]}, resource=server)
 
@@ -149,7 +201,7 @@ def job_command(db: Database, names: dict[str, str], session: AzureSession) -> s
 
 
 class SqlDb(Component):
-    def __init__(self, session: AzureSession, res: PlannedResource, server: SqlServer) -> None:
+    def __init__(self, session: AzureSession, res: PlannedResource, server: SqlServer | BorrowedServer) -> None:
         super().__init__("Sql", res.key, session)
         assert isinstance(res.spec, Database)
         sizing, names = res.settings, res.names
@@ -161,13 +213,16 @@ class SqlDb(Component):
             session.warn(res, "no app source tree given (ORCHESTRATOR_APP_ROOT): its migrations are not in the job")
         jobs = server.jobs
         reader = jobs.reader(f"{res.key}/job-password-secret", self.secret.id)
+        waits_for: list[pulumi.Resource] = [*server.configs, *jobs.readers, reader]
+        if isinstance(server, BorrowedServer):
+            waits_for.append(server.database(self, res))
         role_verifier = pulumi.Output.secret(password.result.apply(lambda pw: verifier(names["role"], pw)))
         self.job = app.Job(
             f"{res.key}/job",
             resource_group_name=session.resource_group,
             job_name=session.physical("azure.containerapps", "sql", res.name),
             location=session.location,
-            environment_id=jobs.environment.id,
+            environment_id=jobs.environment_id,
             identity={"type": "UserAssigned", "user_assigned_identities": [jobs.identity.id]},
             configuration={
                 "trigger_type": "Manual",
@@ -175,7 +230,7 @@ class SqlDb(Component):
                 "replica_retry_limit": 0,
                 "manual_trigger_config": {"parallelism": 1, "replica_completion_count": 1},
                 "secrets": [
-                    {"name": JOB_SECRETS["admin"], "key_vault_url": uri(server.admin_secret),
+                    {"name": JOB_SECRETS["admin"], "key_vault_url": server.admin_secret_uri,
                      "identity": jobs.identity.id},
                     {"name": JOB_SECRETS["app"], "key_vault_url": uri(self.secret), "identity": jobs.identity.id},
                     {"name": JOB_SECRETS["verifier"], "value": role_verifier},
@@ -186,7 +241,7 @@ class SqlDb(Component):
                 "image": session.settings.sql_client_image,
                 "command": ["/bin/sh", "-c", job_command(res.spec, names, session)],
                 "env": [
-                    {"name": "PGHOST", "value": server.server.fully_qualified_domain_name},
+                    {"name": "PGHOST", "value": server.fqdn},
                     {"name": "SQL_CA", "value": ca_bundle()},
                     {"name": "ADMIN_PASSWORD", "secret_ref": JOB_SECRETS["admin"]},
                     {"name": "APP_PASSWORD", "secret_ref": JOB_SECRETS["app"]},
@@ -195,7 +250,7 @@ class SqlDb(Component):
                 "resources": {"cpu": 0.25, "memory": "0.5Gi"},
             }]},
             tags=session.tags,
-            opts=self.child(depends_on=[*server.configs, *jobs.readers, reader]),
+            opts=self.child(depends_on=waits_for),
         )
         session.sql_jobs.append({"database": res.name, "job": self.job.name, "resource_group": session.resource_group,
                                  "subscription": session.client.subscription_id})
@@ -206,7 +261,7 @@ def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
     session: AzureSession = ctx.target
     (server_key,) = res.depends_on
     server = ctx.deployed[server_key].resource
-    assert isinstance(server, SqlServer)
+    assert isinstance(server, SqlServer | BorrowedServer)
     db = SqlDb(session, res, server)
     record: dict[str, Any] = {
         "encore_name": res.name,

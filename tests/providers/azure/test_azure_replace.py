@@ -25,17 +25,12 @@ def _golden_inputs() -> dict[str, set[str]]:
 GOLDEN_INPUTS = _golden_inputs()
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name).lstrip("_")
-
-
 def _sdk_inputs(token: str) -> set[str]:
     """The camelCase names of the `<Type>Args` parameters in the SDK module for `<pkg>:<module>:<Type>`."""
     package, module, cls = token.split(":")
-    if package == "random":
-        mod = importlib.import_module(f"pulumi_random.{_snake(cls)}")
-    else:
-        mod = importlib.import_module(f"pulumi_azure_native.{module}.{_snake(cls)}")
+    # The package, not the type's own submodule: importing `pulumi_azure_native.<module>.<type>` directly leaves the
+    # lazily loaded package without its exports (`resources.ResourceGroup` then fails in later renders).
+    mod = importlib.import_module("pulumi_random" if package == "random" else f"pulumi_azure_native.{module}")
     # Where a nested type already takes `<Type>Args`, the resource's own is `<Type>InitArgs` (network.Subnet).
     args = getattr(mod, f"{cls}InitArgs", None) or getattr(mod, f"{cls}Args")
     params = inspect.signature(args.__init__).parameters
