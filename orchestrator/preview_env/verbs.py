@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from orchestrator import pipeline, stacks
 from orchestrator.core import envs
 from orchestrator.core.envs import Strategy
-from orchestrator.core.errors import BadInput, OrchestratorError
+from orchestrator.core.errors import BadInput, Locked, MissingTool, OrchestratorError, PolicyViolation, Unsupported
 from orchestrator.core.model import Kind
 from orchestrator.preview_env import derive
 from orchestrator.preview_env.descriptor import PreviewEnv, env_name
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from orchestrator.pipeline import Context
     from orchestrator.state import Store
 
+REFUSALS = (BadInput, Unsupported, PolicyViolation, MissingTool, Locked)
+"""What a deploy raises before it changes anything (exit 2, 7, 4, 6, 3)."""
 MAX_SLOT = 15
 """Redis has databases 0..15 by default (ElastiCache and Memorystore included); 0 is the base's."""
 _PR = re.compile(r"^[1-9][0-9]{0,8}$")
@@ -111,7 +113,7 @@ def up(ctx: Context, *, pr: str, base: str, meta: Path, app_root: Path | None, s
     try:
         result = pipeline.deploy(ctx, name, meta, app_root, yes=yes, allow_destroy=allow_destroy,
                                  lock_timeout=lock_timeout)
-    except (pipeline.Cancelled, BadInput):
+    except (pipeline.Cancelled, *REFUSALS):
         if existing is None and store.read(name) is None:  # refused before anything was made: leave no trace
             store.forget_preview(name)
         raise

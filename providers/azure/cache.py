@@ -69,7 +69,7 @@ def deploy(ctx: Context, res: PlannedResource) -> Deployed:
 
 
 def borrowed(session: AzureSession, res: PlannedResource) -> Deployed:
-    """A shared preview env (TypeScript apps: `providers/azure/borrowed.py` refuses Go's) on its base's cache of the
+    """A shared preview env (TypeScript apps: `providers/azure/shares.py` refuses Go's) on its base's cache of the
     same name: its keys under `<env>/<cache>/` (the Rust core prefixes every key: runtimes/core/src/cache/client.rs),
     the base's access key read from the base's vault."""
     assert session.borrowed is not None

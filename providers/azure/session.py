@@ -17,7 +17,7 @@ import pulumi_random as random
 from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
 from providers.azure import args
-from providers.azure.borrowed import Borrowed, BorrowedNamespace, check
+from providers.azure.shares import Borrowed, BorrowedNamespace, check
 from providers.azure.settings import settings_of
 from providers.component import CloudComponent
 
@@ -53,7 +53,7 @@ class AzureSession:
         self.sql_jobs: list[dict[str, Any]] = []
         """One entry per database: its SQL job and where it lives, for the deploy to start (stack output `sql_jobs`)."""
         self.borrowed = Borrowed(plan) if env.shares_base else None
-        """A shared preview env: what it borrows from its base (providers/azure/borrowed.py)."""
+        """A shared preview env: what it borrows from its base (providers/azure/shares.py)."""
         self.lent: dict[str, Any] = {}
         """A base env: what its handlers lend shared preview envs beside the env-wide resources (`shares`)."""
 

@@ -67,11 +67,11 @@ def settings_of(env: Env) -> Settings:
 def check_deploy(plan: Plan) -> None:
     """Refuse (exit 2) a deploy whose runtime config would hold an empty gateway base URL (no compute serves it),
     (exit 6) one with databases when the SDK that starts their SQL jobs after `pulumi up` is missing, and (exit 7)
-    a shared preview env of what it cannot isolate on its base's servers (providers/azure/borrowed.py)."""
+    a shared preview env of what it cannot isolate on its base's servers (providers/azure/shares.py)."""
     import importlib.util
 
     from orchestrator.core.model import Kind
-    from providers.azure.borrowed import check
+    from providers.azure.shares import check
 
     check(plan)
 
