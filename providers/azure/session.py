@@ -17,8 +17,8 @@ import pulumi_random as random
 from orchestrator.core import naming
 from orchestrator.core.envs import Sizing
 from providers.azure import args
-from providers.azure.shares import Borrowed, BorrowedNamespace, check
 from providers.azure.settings import settings_of
+from providers.azure.shares import Borrowed, BorrowedNamespace, check
 from providers.component import CloudComponent
 
 if TYPE_CHECKING:

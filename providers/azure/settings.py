@@ -81,3 +81,9 @@ def check_deploy(plan: Plan) -> None:
     if any(True for _ in plan.of_kind(Kind.GATEWAY)) and not settings_of(plan.env).gateway_base_url:
         raise BadInput("the app has a gateway and the stack key orchestrator:azure.gatewayBaseUrl is empty; set it "
                        "to the API's public URL; nothing was changed", where=plan.env.path or f"env {plan.env.name}")
+
+
+def preview_block(block: dict[str, Any]) -> dict[str, Any]:
+    """The base's block as its preview envs take it: without the base's API URL (a preview serves its own; a
+    template stack gives it, e.g. `gatewayBaseUrl: https://pr-{pr}.preview.example.com`)."""
+    return {key: value for key, value in block.items() if key != "gatewayBaseUrl"}
