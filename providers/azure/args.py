@@ -34,7 +34,7 @@ MANAGED_BY = "encore-orchestrator"
 DEFAULT_TTL_HOURS = 72
 CREATED_AT_VAR = "ORCHESTRATOR_CREATED_AT"
 BASE_TAG = "shares-base"
-"""On every resource of a shared preview env: the base env whose servers it borrows (policy PV-AZ-SHARED)."""
+"""On every resource of a shared preview env: the base env whose servers it borrows (policy PV-08)."""
 
 POSTGRES_PORT = 5432
 REDIS_PORT = 10000

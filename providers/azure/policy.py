@@ -35,7 +35,7 @@ SERVER_CLASS = frozenset({
     "azure-native:network:Subnet", "azure-native:network:NatGateway", "azure-native:network:PublicIPAddress",
     "azure-native:app:ManagedEnvironment",
 })
-"""What a shared preview env borrows from its base instead of creating (PV-AZ-SHARED): database servers, cache
+"""What a shared preview env borrows from its base instead of creating (PV-08): database servers, cache
 clusters, networks, NAT gateways and public IPs, and the Container Apps environment of the SQL jobs."""
 TAGGED = frozenset({
     RESOURCE_GROUP, SERVER, NAMESPACE, CACHE_REDIS, MANAGED_REDIS, VAULT, SECRET, IDENTITY,
@@ -305,7 +305,7 @@ def _pv_small(res: Resource, _g: Graph) -> list[str]:
     return problems + need(_i(res, "highAvailability") != "Enabled", "high availability is on")
 
 
-@rule("PV-AZ-SHARED", "PV", SERVER_CLASS, "a shared preview env creates no server-class resource")
+@rule("PV-08", "PV", SERVER_CLASS, "a shared preview env creates no server-class resource")
 def _pv_shared(res: Resource, g: Graph) -> list[str]:
     borrowing = any(isinstance(r["inputs"].get("tags"), dict) and r["inputs"]["tags"].get(BASE_TAG)
                     for r in g.resources)

@@ -122,7 +122,7 @@ CASES: list[tuple[str, str, Mutation | None, Mutation | None]] = [
     ("PV-07", "ephemeral", _set(az.SERVER, "sku.tier", "GeneralPurpose"), None),
     ("PV-07", "ephemeral", _set(az.MANAGED_REDIS, "sku.name", "Balanced_B5"), None),
     # An isolated preview holds servers; tagged as borrowing its base's, it must not.
-    ("PV-AZ-SHARED", "ephemeral", _set(az.VAULT, "tags.shares-base", "azure-prod"), None),
+    ("PV-08", "ephemeral", _set(az.VAULT, "tags.shares-base", "azure-prod"), None),
     ("P-01", "production", None, None),
     ("R-TAG-01", "production", _set(az.NAMESPACE, "tags.managed-by", _DROP), None),
 ]

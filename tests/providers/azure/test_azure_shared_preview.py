@@ -159,7 +159,7 @@ def test_the_shared_rule_fires_on_a_server_in_a_shared_graph(project: Path, name
     resources = [dict(r) for r in graph(project, meta(name))]
     server = next(r for r in json.loads((GOLDEN / f"{name}-ephemeral.json").read_text())
                   if r["type"] == az.SERVER)
-    found = [v for v in policy.evaluate([*resources, server], "ephemeral", az.RULES) if v.rule == "PV-AZ-SHARED"]
+    found = [v for v in policy.evaluate([*resources, server], "ephemeral", az.RULES) if v.rule == "PV-08"]
     assert len(found) == 1 and found[0].blocking
 
 
