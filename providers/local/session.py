@@ -53,9 +53,12 @@ class Session:
         secrets: dict[str, str] | None = None,
         migrations: dict[str, Any] | None = None,
         owner: Owner | None = None,
+        lender: State | None = None,
     ) -> None:
         self.env = env
         self.owner = owner
+        self.lender = lender
+        """A shared preview env's base env (its state): its servers are used here, never started or stopped."""
         """Whose mark this run gives what it makes and requires on what it changes (providers/local/ownership.py)."""
         self.state = state
         self.ui = ui
@@ -117,7 +120,7 @@ class Session:
         port = self.ports.get(servers.POSTGRES.name)
         if port is None:
             return None
-        password = self.state.server(servers.POSTGRES.name)["admin_password"]
+        password = (self.lender or self.state).server(servers.POSTGRES.name)["admin_password"]
         return PgEndpoint(servers.LOOPBACK, port, PG_ADMIN, password, "postgres", embedded=True)
 
     @property
@@ -137,6 +140,12 @@ class Session:
     @property
     def redis_password(self) -> str:
         return self.state.server("redis")["password"]
+
+    def borrow(self, ports: dict[str, int]) -> None:
+        """Use the lender's running servers on `ports` (recorded in this env's state, so a move is noticed)."""
+        self.ports.update(ports)
+        for name, port in ports.items():
+            self.state.servers[name] = {"port": port}
 
     # ---------------------------------------------------------------- clients
 

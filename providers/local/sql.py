@@ -151,12 +151,14 @@ def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
 def check_marks(session: Session, *, database: str, role: str) -> dict[str, str | None]:
     """The marks `sqladmin.marks` finds, NotOwned naming the first database or role that is not ours. In the
     env's own embedded cluster (whose data directory carries our mark) an unmarked one is ours: only our admin
-    makes anything there (it is marked on this run)."""
+    makes anything there (it is marked on this run); in a base env's cluster a shared preview env borrows, it is
+    not (the base's)."""
     pg = session.pg
     assert pg is not None
+    own_cluster = pg.embedded and session.lender is None
     found = sqladmin.marks(session.executor(), database=database, role=role)
     for what, name in (("role", role), ("database", database)):
-        if what in found and not (found[what] is None and pg.embedded):
+        if what in found and not (found[what] is None and own_cluster):
             ownership.check(found[what], session.owned(), f"{what} {name} on {pg.address}")
     return found
 
