@@ -100,15 +100,15 @@ def load(env: Env, directory: Path, lent: dict[str, Any]) -> Lender:
     return Lender(env.base, State.load(directory), dict(lent))
 
 
-def running_ports(lender: Lender, needs: frozenset[str], command: str) -> dict[str, int]:
-    """The port of each server in `needs` that runs for the base env; a one-line BadInput naming the command that
+def running(lender: Lender, needs: frozenset[str], command: str) -> dict[str, servers.Running]:
+    """(pid, port) of each server in `needs` that runs for the base env; a one-line BadInput naming the command that
     starts them when any does not (a PR run never starts its base's servers)."""
     live = servers.running(lender.dir)
     stopped = sorted(name for name in needs if live.get(name) is None)
     if stopped:
         raise BadInput(f"base env {lender.env}'s {', '.join(stopped)} {'is' if len(stopped) == 1 else 'are'} not "
                        f"running: `{command}` starts them", where=f"env {lender.env}")
-    return {name: found.port for name in needs if (found := live[name]) is not None}
+    return {name: found for name in needs if (found := live[name]) is not None}
 
 
 def record(lender: Lender) -> dict[str, Any]:

@@ -141,11 +141,12 @@ class Session:
     def redis_password(self) -> str:
         return self.state.server("redis")["password"]
 
-    def borrow(self, ports: dict[str, int]) -> None:
-        """Use the lender's running servers on `ports` (recorded in this env's state, so a move is noticed)."""
-        self.ports.update(ports)
-        for name, port in ports.items():
-            self.state.servers[name] = {"port": port}
+    def borrow(self, found: dict[str, servers.Running]) -> None:
+        """Use the lender's running servers (each recorded in this env's state with its pid: a restarted one, whose
+        Redis ACL users and emulator resources are gone, is noticed)."""
+        for name, (pid, port) in found.items():
+            self.ports[name] = port
+            self.state.servers[name] = {"port": port, "pid": pid}
 
     # ---------------------------------------------------------------- clients
 

@@ -118,8 +118,6 @@ class _Inputs:
     """emulator_lost for this state, asked only when needed (a few requests to the emulator)."""
     lender: Lender | None = None
     """A shared preview env's base env, whose servers it uses."""
-    borrowed_ports: dict[str, int] = field(default_factory=dict)
-    """The lender's servers this plan needs, each running on its port."""
 
     @cached_property
     def lost(self) -> list[str]:
@@ -153,12 +151,15 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
     if opts.meta is None:
         raise BadInput("the local target needs the app metadata to hand to the runtime", where="deploy")
     needs = _servers_needed(plan, ui)
-    ports = {}
     if lent is not None:
-        ports = lender.running_ports(lent, needs, opts.command("deploy", "--env", lent.env, "--meta", "..."))
+        lender.running(lent, needs, _base_deploy(opts, lent))
     digest = _digest(plan, opts.meta, values, migrations)
     return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id, owner,
-                   lambda: emulator_lost(state), lent, ports)
+                   lambda: emulator_lost(state), lent)
+
+
+def _base_deploy(opts: Options, lent: Lender) -> str:
+    return opts.command("deploy", "--env", lent.env, "--meta", "...")
 
 
 def _base_dir(env: Env, opts: Options, lent: Lender | None) -> Path | None:
@@ -271,8 +272,8 @@ def _deploy(plan: Plan, opts: Options, ui: UI, inputs: _Inputs) -> None:
         removing = [state.resources[k] for k in changes.removed]
         if lent is not None:
             state.data[lender.LENDER] = lender.record(lent)
-            session.borrow(lender.running_ports(lent, needs | servers.needed_by_records(removing, settings_of(env)),
-                                                opts.command("deploy", "--env", lent.env, "--meta", "...")))
+            session.borrow(lender.running(lent, needs | servers.needed_by_records(removing, settings_of(env)),
+                                          _base_deploy(opts, lent)))
         else:
             start_clock = time.perf_counter()
             started = session.start(needs | servers.needed_by_records(removing, settings_of(env)))
@@ -341,6 +342,10 @@ def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
     for name in needs:
         if running[name] is None or running[name] != state.servers.get(name, {}).get("port"):
             return False
+    if lender.LENDER in state.data:
+        live = servers.running(_home(state))
+        if any((found := live[name]) is None or found.pid != state.servers[name].get("pid") for name in needs):
+            return False  # a restarted Redis has lost the env's ACL users
     if servers.EMULATOR.name in needs and _emulator_pid(state) != state.data.get("emulator_pid"):
         return False  # a restarted emulator has lost every topic, queue and bucket
     return (
@@ -577,17 +582,17 @@ def destroy(env: Env, opts: Options, ui: UI) -> bool:
     owner = ownership.current(directory)
     state = State.load(directory)
     lent = lender.of_state(env, state)
-    ports = {}
+    found: dict[str, servers.Running] = {}
     if lent is not None:
-        needs = servers.needed_by_records(state.resources.values(), settings_of(env))
-        ports = lender.running_ports(lent, needs, opts.command("deploy", "--env", lent.env, "--meta", "..."))
+        found = lender.running(lent, servers.needed_by_records(state.resources.values(), settings_of(env)),
+                               _base_deploy(opts, lent))
     postgres.check_datadir(directory, owner)
     servers.stop_all(directory)
     state.data["destroying"] = True
     state.save()
     crashpoint("destroying")
     if lent is not None:
-        _drop_borrowed(env, state, ui, owner, lent, ports)
+        _drop_borrowed(env, state, ui, owner, lent, found)
     elif settings_of(env).postgres_admin_url:
         _drop_external(env, state, ui, owner)
     _remove_everything(directory, owner)
@@ -634,14 +639,15 @@ def _drop_external(env: Env, state: State, ui: UI, owner: Owner | None) -> None:
         session.close()
 
 
-def _drop_borrowed(env: Env, state: State, ui: UI, owner: Owner | None, lent: Lender, ports: dict[str, int]) -> None:
+def _drop_borrowed(env: Env, state: State, ui: UI, owner: Owner | None, lent: Lender,
+                   found: dict[str, servers.Running]) -> None:
     """A shared preview env's things on its base's servers: each recorded resource, then whatever else carries its
     mark (left by an interrupted run); objects only under its prefix, and no server is stopped."""
     if owner is None:
         ui.warn("this state directory has no ownership file: nothing on the base env's servers is removed")
         return
     session = Session(env, state, ui, owner=owner, lender=lent.state)
-    session.borrow(ports)
+    session.borrow(found)
     try:
         for key in [k for k in state.resources if _kind(k) in REMOVERS]:
             _remove(session, key)

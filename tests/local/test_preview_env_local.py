@@ -229,6 +229,11 @@ def test_redis_database_index_and_acl_user(world: World) -> None:
     assert sorted(slots.values()) == [1, 2]
 
 
+def test_verify_reads_the_pr_envs_config_as_the_runtime_would(world: World) -> None:
+    result = world.project.verify("pr-1")
+    assert "checks passed" in result.stderr, str(result)
+
+
 def test_up_again_is_a_no_op(world: World) -> None:
     before = world.state("pr-1")
     result = world.up(1)
@@ -308,3 +313,68 @@ def test_isolated_strategy_runs_its_own_servers(world: World) -> None:
     assert "base-StripeKey" in json.dumps(world.runtime_config("pr-9"))  # secrets fall back here too
     world.down(9)
     assert not any(world.project.servers_running("pr-9").values())
+
+
+TS_BASE = "tsbase"
+TS_PR = 5
+
+
+def test_typescript_pr_public_bucket_url_and_redis_prefix(project: Project) -> None:
+    """The Rust core reads the bucket's and the cache's `key_prefix`: a public object is served under the prefixed
+    base URL, and the PR's Redis user reaches only keys under its prefix."""
+    import urllib.request
+
+    import redis
+    from redis.exceptions import NoPermissionError
+
+    from tests.local.conftest import processes_under
+
+    def mutate(data: Any) -> None:
+        data.cache_clusters.add(name="sessions", eviction_policy="allkeys-lru").keyspaces.add(service="orders")
+
+    meta = project.app("fidelity/ts-shop", name="ts-shop", mutate=mutate)
+    project.stack(TS_BASE, local={"redis": "server"}, secrets_for=meta)
+    project.deploy(TS_BASE, meta)
+    pids = set(processes_under(project.root))
+    world = World(project, meta, pids)
+    args = ("preview-env", "up", "--pr", str(TS_PR), "--base", TS_BASE, "--meta", str(meta), "--app-root",
+            str(meta.parent), "--yes")
+    try:
+        result = project.cli(*args)
+        assert result.code == 0, str(result)
+        assert set(processes_under(project.root)) == pids
+        env = f"pr-{TS_PR}"
+        state = world.state(env)
+        base = world.state(TS_BASE)
+        bucket = base["resources"]["bucket:receipts"]["names"]["bucket"]
+        emulator = f"http://127.0.0.1:{base['servers']['emulator']['port']}"
+        entry = state["provisioned"]["object_storage"]["buckets"][0]
+        assert entry == {"encore_name": "receipts", "cloud_name": bucket, "key_prefix": f"{env}/",
+                         "public_base_url": f"{emulator}/{bucket}/{env}"}
+        s3 = boto3.client("s3", endpoint_url=emulator, region_name="us-east-1", aws_access_key_id="test",
+                          aws_secret_access_key="test")
+        s3.put_object(Bucket=bucket, Key=entry["key_prefix"] + "r.txt", Body=b"receipt")
+        # The Rust core's public URL: the base URL, `/`, the object's name (runtimes/core/src/objects/mod.rs).
+        with urllib.request.urlopen(entry["public_base_url"] + "/r.txt", timeout=10) as reply:
+            assert reply.read() == b"receipt"
+
+        cache = state["provisioned"]["caches"][0]
+        rec = state["resources"]["cache:sessions"]
+        assert cache["key_prefix"].startswith(f"{env}/") and cache["database_index"] == 1
+        client = redis.Redis(host="127.0.0.1", port=base["servers"]["redis"]["port"],
+                             username=cache["auth_username"], password=rec["password"], db=cache["database_index"])
+        client.set(cache["key_prefix"] + "k", "v")
+        for denied in (lambda: client.set("k", "v"), lambda: client.get("other"), client.flushdb):
+            with pytest.raises(NoPermissionError):
+                denied()
+        client.close()
+
+        assert project.cli("preview-env", "down", "--pr", str(TS_PR), "--yes").code == 0
+        assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix=f"{env}/")
+        admin = redis.Redis(host="127.0.0.1", port=base["servers"]["redis"]["port"], username="orchestrator",
+                            password=base["servers"]["redis"]["admin_password"], db=cache["database_index"])
+        assert cache["auth_username"] not in admin.acl_users()
+        assert not list(admin.scan_iter(match=f"{env}/*"))
+        admin.close()
+    finally:
+        project.cli("preview-env", "down", "--pr", str(TS_PR), "--yes")
