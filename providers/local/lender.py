@@ -17,7 +17,7 @@ from orchestrator.core.envs import Env
 from orchestrator.core.errors import BadInput
 from orchestrator.core.model import Kind
 from providers.local import servers
-from providers.local.settings import settings_of
+from providers.local.settings import Settings, settings_of
 from providers.local.state import State, refuse_foreign
 
 LENDER = "lender"
@@ -26,11 +26,14 @@ LENDER = "lender"
 
 def shares(env: Env, state: State) -> dict[str, Any]:
     """What a (non-preview) env lends its shared preview envs: endpoints and names, never a secret."""
-    if env.is_preview:
-        return {}
+    return {} if env.is_preview else lent_by(settings_of(env), state)
+
+
+def lent_by(settings: Settings, state: State) -> dict[str, Any]:
+    """What the env whose state is `state` and whose `orchestrator:local` block is `settings` lends."""
     out: dict[str, Any] = {"state_dir": str(state.dir.resolve())}
     kinds = {rec.get("kind") for rec in state.resources.values()}
-    external = settings_of(env).postgres_admin_url
+    external = settings.postgres_admin_url
     if Kind.SQL_SERVER.value in kinds or Kind.SQL.value in kinds:
         if external:
             from providers.local.session import external_postgres
@@ -41,7 +44,7 @@ def shares(env: Env, state: State) -> dict[str, Any]:
             out["postgres"] = {"host": servers.LOOPBACK, "port": port, "embedded": True}
     for server in (servers.EMULATOR, servers.REDIS):
         port = state.servers.get(server.name, {}).get("port")
-        if port and server.name in servers.needed_by_records(state.resources.values(), settings_of(env)):
+        if port and server.name in servers.needed_by_records(state.resources.values(), settings):
             out[server.name] = {"host": servers.LOOPBACK, "port": port}
     buckets = {key.split(":", 1)[1]: rec["names"]["bucket"] for key, rec in state.resources.items()
                if key.startswith(f"{Kind.BUCKET.value}:") and rec.get("names", {}).get("bucket")}
@@ -79,12 +82,25 @@ def of_plan(env: Env, borrowed: dict[str, Any] | None) -> Lender | None:
     return load(env, Path(found), borrowed or {})
 
 
-def of_state(env: Env, state: State) -> Lender | None:
-    """The lender a shared PR env's state recorded at its last deploy (for `destroy`, which has no plan)."""
+def of_state(env: Env, state: State, base_dir: Path) -> Lender | None:
+    """For `destroy`, which has no plan: the lender a shared PR env's state recorded at its last deploy, else (a
+    first deploy killed before it saved its state) the base env's state directory `base_dir`, when it has one."""
     found = state.data.get(LENDER)
-    if not env.shares_base or not isinstance(found, dict) or not isinstance(found.get("state_dir"), str):
+    if not env.shares_base:
         return None
-    return load(env, Path(found["state_dir"]), found)
+    if isinstance(found, dict) and isinstance(found.get("state_dir"), str):
+        return load(env, Path(found["state_dir"]), found)
+    if not (base_dir / "state.json").exists():
+        return None
+    base = load(env, base_dir, {})
+    return Lender(base.env, base.state, lent_by(settings_of(env), base.state))
+
+
+def servers_lent(lender: Lender) -> frozenset[str]:
+    """The servers the lender runs for its previews (its embedded PostgreSQL, emulator, redis-server)."""
+    pg = lender.shares.get(servers.POSTGRES.name) or {}
+    return frozenset(name for name in (servers.EMULATOR.name, servers.REDIS.name) if name in lender.shares) | (
+        {servers.POSTGRES.name} if pg.get("embedded") else set())
 
 
 def load(env: Env, directory: Path, lent: dict[str, Any]) -> Lender:

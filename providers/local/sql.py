@@ -177,6 +177,35 @@ def remove(session: Session, key: str, rec: dict[str, Any]) -> None:
     sqladmin.drop_database(ex, database=names["database"], role=names["role"])
 
 
+def remove_all(session: Session, records: dict[str, dict[str, Any]]) -> None:
+    """`remove` for several databases at once: marks checked one by one, then the drops side by side, each on its
+    own connection (a DROP DATABASE waits for the disk: most of a shared preview env's `down` on a busy machine)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ex = session.executor()
+    doomed = []
+    for rec in records.values():
+        names = rec.get("names", {})
+        try:
+            check_marks(session, database=names["database"], role=names["role"])
+        except NotOwned as exc:
+            session.ui.warn(f"{exc}; not dropped")
+            continue
+        ex.forget(names["database"])
+        doomed.append(names)
+
+    def drop(names: dict[str, str]) -> None:
+        own = PgExecutor(ex.endpoint)
+        try:
+            sqladmin.drop_database(own, database=names["database"], role=names["role"])
+        finally:
+            own.close()
+
+    if doomed:
+        with ThreadPoolExecutor(max_workers=len(doomed)) as pool:
+            list(pool.map(drop, doomed))
+
+
 def leftovers(session: Session, keep: set[str]) -> tuple[list[str], list[str], list[str]]:
     """(databases, roles) carrying our mark that neither the plan nor the state holds (left by a killed run or
     by restoring an older state), and which of those databases hold data (a row in any table)."""

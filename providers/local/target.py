@@ -575,17 +575,20 @@ def destroy(env: Env, opts: Options, ui: UI) -> bool:
     """Stop the env's servers first (found by their directories, whatever the state says), record the intent, then
     remove; a run killed at any point is finished by the next destroy or deploy."""
     directory = state_dir(opts.state_root, env.name)
-    if not _deployed_here(directory):
+    # A shared preview env's first deploy killed before it saved its state may have left marked things on its base.
+    lent_before = env.shares_base and (directory / ownership.OWNER_FILE).exists()
+    if not _deployed_here(directory) and not lent_before:
         ui.info(f"env {env.name}: nothing to destroy")
         return False
     refuse_foreign(directory)
     owner = ownership.current(directory)
     state = State.load(directory)
-    lent = lender.of_state(env, state)
+    lent = lender.of_state(env, state, state_dir(opts.state_root, env.base)) if env.base else None
     found: dict[str, servers.Running] = {}
     if lent is not None:
-        found = lender.running(lent, servers.needed_by_records(state.resources.values(), settings_of(env)),
-                               _base_deploy(opts, lent))
+        needs = (servers.needed_by_records(state.resources.values(), settings_of(env)) if state.exists
+                 else lender.servers_lent(lent))
+        found = lender.running(lent, needs, _base_deploy(opts, lent))
     postgres.check_datadir(directory, owner)
     servers.stop_all(directory)
     state.data["destroying"] = True
@@ -649,6 +652,17 @@ def _drop_borrowed(env: Env, state: State, ui: UI, owner: Owner | None, lent: Le
     session = Session(env, state, ui, owner=owner, lender=lent.state)
     session.borrow(found)
     try:
+        databases = {k: rec for k, rec in state.resources.items() if _kind(k) is Kind.SQL}
+        if databases and session.pg is not None:
+            for rec in databases.values():
+                rec["status"] = "removing"
+            session.save()
+            crashpoint("removing:sql")
+            sql.remove_all(session, databases)
+            for key in databases:
+                del state.resources[key]
+                ui.step(f"removed {key}")
+            session.save()
         for key in [k for k in state.resources if _kind(k) in REMOVERS]:
             _remove(session, key)
         if session.pg is not None:

@@ -40,9 +40,9 @@ class World:
     base_pids: set[int]
     """Every process under the project after the base's deploy: a shared PR env must add none."""
 
-    def up(self, pr: int, *extra: str, expect: int | None = 0) -> Result:
+    def up(self, pr: int, *extra: str, expect: int | None = 0, env: dict[str, str] | None = None) -> Result:
         result = self.project.cli("preview-env", "up", "--pr", str(pr), "--base", BASE, "--meta", str(self.meta),
-                                  "--app-root", str(self.meta.parent), "--yes", *extra)
+                                  "--app-root", str(self.meta.parent), "--yes", *extra, env=env)
         if expect is not None:
             assert result.code == expect, str(result)
         return result
@@ -148,7 +148,9 @@ def test_shared_pr_envs_start_no_server(world: World) -> None:
     for env in ("pr-1", "pr-2"):
         assert not any(world.project.servers_running(env).values())
         assert not any((world.project.env_dir(env) / s.name).exists() for s in servers.ALL)
-        assert world.state(env)["servers"] == {name: {"port": world.state(BASE)["servers"][name]["port"]}
+        lent = world.project.servers_running(BASE)
+        assert world.state(env)["servers"] == {name: {"port": world.state(BASE)["servers"][name]["port"],
+                                                      "pid": lent[name][0]}
                                                for name in ("postgres", "emulator", "redis")}
 
 
@@ -275,6 +277,17 @@ def test_base_runs_never_touch_a_prs_things(world: World) -> None:
     world.project.set_secret(BASE, "SlackWebhook", "changed")  # the base's deploy runs (and sweeps)
     result = world.project.deploy(BASE, world.meta)
     assert "no changes" not in result.stderr
+    assert world.inventory() == before
+
+
+def test_down_after_a_killed_up_removes_what_it_left(world: World) -> None:
+    import signal
+
+    before = world.inventory()
+    killed = world.up(3, expect=None, env={"ORCHESTRATOR_CRASH_AT": "done:topic:*"})
+    assert killed.code == -signal.SIGKILL, str(killed)
+    assert world.inventory() != before
+    world.down(3)
     assert world.inventory() == before
 
 
