@@ -663,15 +663,20 @@ def _drop_borrowed(env: Env, state: State, ui: UI, owner: Owner | None, lent: Le
                 del state.resources[key]
                 ui.step(f"removed {key}")
             session.save()
-        for key in [k for k in state.resources if _kind(k) in REMOVERS]:
+        # Topics and queues go with the sweep below (by mark: what is recorded and what a killed run left).
+        for key in [k for k in state.resources if _kind(k) in (Kind.BUCKET, Kind.CACHE)]:
             _remove(session, key)
         if session.pg is not None:
             sql.sweep(session, set())
         if session.emulator_port is not None:
             from providers.local import bucket, pubsub
 
-            pubsub.sweep(session, set(), allow_destroy=True)
+            for line in pubsub.sweep(session, set(), allow_destroy=True):
+                ui.step(f"removed {line}")
             bucket.sweep(session, set(), allow_destroy=True)
+        for key in [k for k in state.resources if _kind(k) in (Kind.TOPIC, Kind.SUBSCRIPTION)]:
+            del state.resources[key]
+        session.save()
     finally:
         session.close()
 

@@ -120,12 +120,14 @@ def world(project: Project) -> Iterator[World]:
         project.set_secret(BASE, name, f"base-{name}")
     project.deploy(BASE, meta)
     world = World(project, meta, set(processes_under(project.root)))
-    world.up(1)
-    world.up(2)
-    yield world
-    for pr in (1, 2, 3, 9):
-        if (project.state / "state" / "envs" / f"pr-{pr}" / "preview.json").exists():
-            world.down(pr, expect=None)
+    try:
+        world.up(1)
+        world.up(2)
+        yield world
+    finally:  # the base is destroyed by the project's cleanup only once no preview borrows it
+        for pr in (1, 2, 3, 9):
+            if (project.state / "state" / "envs" / f"pr-{pr}" / "preview.json").exists():
+                world.down(pr, expect=None)
 
 
 def test_base_record_shares_endpoints_and_no_password(world: World) -> None:
