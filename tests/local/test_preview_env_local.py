@@ -393,3 +393,48 @@ def test_typescript_pr_public_bucket_url_and_redis_prefix(project: Project) -> N
         admin.close()
     finally:
         project.cli("preview-env", "down", "--pr", str(TS_PR), "--yes")
+
+
+def test_shared_pr_on_an_external_postgres_base(project: Project, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A base on `postgresAdminUrl`: the PR's database and role are made on that server with the PR's mark, no
+    PostgreSQL is started, and `down` drops only them."""
+    from standalone_postgres import standalone_postgres
+
+    from providers.local.servers import postgres
+
+    def sql_only(data: Any) -> None:
+        del data.pubsub_topics[:]
+
+    password = "external-admin-pw"
+    meta = project.app("booking-system", name="booking-ext", mutate=sql_only)
+    with standalone_postgres(tmp_path_factory.mktemp("external-pg"), password=password) as port:
+        url = f"postgresql://{postgres.PG_ADMIN}@127.0.0.1:{port}/postgres"
+        extra = {"PGPASSWORD": password}
+        project.stack("ext", local={"postgresAdminUrl": url}, secrets_for=meta)
+        assert (result := project.cli(*project.deploy_args("ext", meta), env=extra)).code == 0, str(result)
+        world = World(project, meta, set())
+        assert world.record("ext")["shares"]["postgres"] == {"host": "127.0.0.1", "port": port, "embedded": False}
+        up = ("preview-env", "up", "--pr", "7", "--base", "ext", "--meta", str(meta), "--app-root", str(meta.parent),
+              "--yes")
+        try:
+            assert (result := project.cli(*up, env=extra)).code == 0, str(result)
+            assert not any(project.servers_running("pr-7").values())
+            database, role, secret = world.sql("pr-7")
+            base_db, _, _ = world.sql("ext")
+            with psycopg.connect(host="127.0.0.1", port=port, user=postgres.PG_ADMIN, password=password,
+                                 dbname="postgres") as conn:
+                found = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                                     (database,)).fetchone()
+                assert found == (world.mark("pr-7"),)
+            with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+                psycopg.connect(host="127.0.0.1", port=port, user=role, password=secret, dbname=base_db,
+                                connect_timeout=10).close()
+            result = project.cli("preview-env", "down", "--pr", "7", "--yes", env=extra)
+            assert result.code == 0, str(result)
+            with psycopg.connect(host="127.0.0.1", port=port, user=postgres.PG_ADMIN, password=password,
+                                 dbname="postgres") as conn:
+                names = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+            assert base_db in names and database not in names
+        finally:
+            project.cli("preview-env", "down", "--pr", "7", "--yes", env=extra)
+            project.cli("destroy", "--env", "ext", "--yes", env=extra)
