@@ -784,17 +784,21 @@ def secret_status(env: Env, declared: dict[str, str], opts: Options) -> list[dic
     """Where each declared secret's value lives on this machine and whether it is set (never the value)."""
     directory = state_dir(opts.state_root, env.name)
     saved = secret.stored(directory)
-    env_file = secret.env_file_path(env)
+    env_file = secret.env_file_path(env, opts.stacks_dir)
     from_file = secret.parse_env_file(env_file) if env_file is not None and env_file.exists() else {}
+    base_dir = _base_dir(env, opts, None)
+    lent = {k: v for k, v in secret.stored(base_dir).items() if k not in env.own_secrets} if base_dir else {}
     rows = []
     for name in sorted(declared):
         if name in saved:
             where = str(directory / secret.SECRETS_FILE)
+        elif base_dir is not None and name in lent:
+            where = f"{base_dir / secret.SECRETS_FILE} (base env {env.base})"
         elif name in from_file:
             where = str(env_file)
         else:
             where = str(directory / secret.SECRETS_FILE)
-        rows.append({"name": name, "where": where, "set": name in saved or name in from_file})
+        rows.append({"name": name, "where": where, "set": name in saved or name in lent or name in from_file})
     return rows
 
 

@@ -251,6 +251,9 @@ def test_secrets_fall_back_to_the_base_and_can_be_overridden(world: World) -> No
         return json.dumps(found)
 
     assert "base-StripeKey" in secret_of("pr-1")
+    listed = json.loads(world.project.cli("secret", "list", "--env", "pr-1", "--json").stdout)["secrets"]
+    assert {r["name"]: (r["set"], "base env base" in r["where"]) for r in listed} == {
+        SECRET: (True, True), "SlackWebhook": (True, True)}
     world.project.set_secret("pr-1", SECRET, "pr-1-only")
     world.up(1)
     assert "pr-1-only" in secret_of("pr-1") and "base-StripeKey" not in secret_of("pr-1")
