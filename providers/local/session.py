@@ -57,9 +57,9 @@ class Session:
     ) -> None:
         self.env = env
         self.owner = owner
+        """Whose mark this run gives what it makes and requires on what it changes (providers/local/ownership.py)."""
         self.lender = lender
         """A shared preview env's base env (its state): its servers are used here, never started or stopped."""
-        """Whose mark this run gives what it makes and requires on what it changes (providers/local/ownership.py)."""
         self.state = state
         self.ui = ui
         self.secrets = secrets or {}

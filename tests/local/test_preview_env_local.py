@@ -258,6 +258,9 @@ def test_secrets_fall_back_to_the_base_and_can_be_overridden(world: World) -> No
     world.up(1)
     assert "pr-1-only" in secret_of("pr-1") and "base-StripeKey" not in secret_of("pr-1")
     assert "base-StripeKey" in secret_of("pr-2")
+    kept = world.up(2, "--own-secret", "SlackWebhook", expect=2)  # a secret the PR keeps itself must be set for it
+    assert kept.one_line_error and "SlackWebhook" in kept.stderr and "--env pr-2" in kept.stderr, str(kept)
+    assert "no changes" in world.up(2).stderr
 
 
 def test_down_of_one_pr_leaves_the_other_and_the_base(world: World) -> None:
