@@ -2,6 +2,12 @@
 
 Every bucket carries the tag `orchestrator-owner` = this env's ownership mark (providers/local/ownership.py); one
 with another mark, or none, is never altered or deleted (NotOwned, naming it).
+
+A shared preview env (`Session.lender`) keeps its objects under the key prefix `pr-N/` inside its base's bucket of
+the same Encore name (the runtime config's `key_prefix`, prepended to every key by the Rust core,
+runtimes/core/src/objects/s3/bucket.rs `obj_name`, and the Go runtime, runtimes/go/storage/objects/bucket.go
+`baseCloudPrefix`); a public bucket's base URL includes the prefix, as neither runtime adds it to public URLs
+(runtimes/core/src/objects/mod.rs `public_url`, bucket.go `PublicURL`). A bucket its base lacks is its own.
 """
 
 from __future__ import annotations
@@ -27,8 +33,17 @@ def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     assert isinstance(bucket, Bucket)
     s3 = session.aws("s3")
     name = res.names["bucket"]
+    rec = session.record(res.key)
+    rec["server"] = servers.EMULATOR.name
+    lent = (ctx.plan.borrowed or {}).get("buckets", {}).get(bucket.name) if session.lender is not None else None
+    if lent is not None:
+        if not _exists(s3, lent):
+            raise BadInput(f"base env's bucket {lent} is missing from its emulator: redeploy the base env",
+                           where=f"bucket {bucket.name}")
+        rec.update(bucket=lent, key_prefix=prefix_of(session))
+        return Deployed(provisioned=_fragment(session, bucket, lent, rec["key_prefix"]),
+                        grants_target={"*": f"arn:aws:s3:::{lent}/{rec['key_prefix']}*"})
     owner = ownership.claim(session.dir)
-    session.record(res.key)["server"] = servers.EMULATOR.name
     if _exists(s3, name):
         ownership.check(_mark(s3, name), owner, f"bucket {name}")
     else:
@@ -43,10 +58,21 @@ def deploy(ctx: Context, res: PlannedResource) -> Deployed:
         s3.put_bucket_policy(Bucket=name, Policy=json.dumps(public_read_policy(name)))
     else:
         s3.delete_bucket_policy(Bucket=name)
+    return Deployed(provisioned=_fragment(session, bucket, name, None), grants_target={"*": f"arn:aws:s3:::{name}"})
+
+
+def prefix_of(session: Session) -> str:
+    """A shared preview env's key prefix in its base's buckets: its env name (`pr-N/`)."""
+    return f"{session.env.name}/"
+
+
+def _fragment(session: Session, bucket: Bucket, name: str, prefix: str | None) -> dict[str, Any]:
     record: dict[str, Any] = {"encore_name": bucket.name, "cloud_name": name}
+    if prefix is not None:
+        record["key_prefix"] = prefix
     if bucket.public:
-        record["public_base_url"] = f"{session.emulator_url}/{name}"
-    fragment = {
+        record["public_base_url"] = f"{session.emulator_url}/{name}" + (f"/{prefix.rstrip('/')}" if prefix else "")
+    return {
         "object_storage": {
             "provider": "s3",
             "region": REGION,
@@ -56,7 +82,6 @@ def deploy(ctx: Context, res: PlannedResource) -> Deployed:
             "buckets": [record],
         }
     }
-    return Deployed(provisioned=fragment, grants_target={"*": f"arn:aws:s3:::{name}"})
 
 
 def public_read_policy(name: str) -> dict[str, Any]:
@@ -103,6 +128,19 @@ def _holds_objects(s3: Any, name: str) -> bool:
     return bool(page.get("Versions") or page.get("DeleteMarkers"))
 
 
+def delete_prefix(s3: Any, name: str, prefix: str) -> None:
+    """Every version and delete marker under `prefix` (ending in `/`: `pr-1/` is not `pr-10/`'s)."""
+    assert prefix.endswith("/")
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name, Prefix=prefix):
+        doomed = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            if v["Key"].startswith(prefix)
+        ]
+        if doomed:
+            s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+
+
 def empty_and_delete(s3: Any, name: str) -> None:
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
         doomed = [
@@ -115,8 +153,13 @@ def empty_and_delete(s3: Any, name: str) -> None:
 
 
 def remove(session: Session, key: str, rec: dict[str, Any]) -> None:
-    """Empty and delete the bucket (its removal was approved with --allow-destroy); not ours: NotOwned."""
+    """Empty and delete the bucket (its removal was approved with --allow-destroy); not ours: NotOwned. A shared
+    preview env's objects under its prefix in its base's bucket go, and the bucket stays."""
     s3 = session.aws("s3")
+    if rec.get("key_prefix"):
+        if _exists(s3, rec["bucket"]):
+            delete_prefix(s3, rec["bucket"], rec["key_prefix"])
+        return
     name = rec.get("names", {}).get("bucket")
     if name and _exists(s3, name):
         ownership.check(_mark(s3, name), ownership.claim(session.dir), f"bucket {name}")
@@ -161,7 +204,7 @@ def missing(port: int, records: dict[str, dict[str, Any]]) -> list[str]:
     """The buckets `records` (the state's resources) hold as made that the emulator on `port` does not (reset or
     restarted), as `bucket <name>`."""
     wanted = [
-        rec["names"]["bucket"]
+        rec.get("bucket") or rec["names"]["bucket"]
         for key, rec in records.items()
         if key.startswith(f"{Kind.BUCKET.value}:") and rec.get("status") == "ready"
         and rec.get("names", {}).get("bucket")

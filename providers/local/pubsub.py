@@ -237,10 +237,17 @@ def sweep(session: Session, keep: set[str], *, allow_destroy: bool) -> list[str]
         )
     for arn in topics.values():
         _delete_topic(sns, arn)
-    for url in queues.values():
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        _unsubscribe_queue(sns, arn)
-        sqs.delete_queue(QueueUrl=url)
+    if queues:
+        subscribed: dict[str, list[str]] = {}
+        for page in sns.get_paginator("list_subscriptions").paginate():
+            for sub in page["Subscriptions"]:
+                if sub["Protocol"] == "sqs":
+                    subscribed.setdefault(sub["Endpoint"], []).append(sub["SubscriptionArn"])
+        for url in queues.values():
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            for sub_arn in subscribed.get(arn, []):
+                sns.unsubscribe(SubscriptionArn=sub_arn)
+            sqs.delete_queue(QueueUrl=url)
     return [f"topic {n}" for n in sorted(topics)] + [f"queue {n}" for n in sorted(queues)]
 
 

@@ -48,12 +48,17 @@ def store(directory: Path, name: str, value: str) -> None:
     write_atomic(directory / SECRETS_FILE, (json.dumps(values, indent=2, sort_keys=True) + "\n").encode(), mode=0o600)
 
 
-def env_file_path(env: Env) -> Path | None:
+def env_file_path(env: Env, stacks_dir: Path | None = None) -> Path | None:
+    """The env's secrets file; a relative one is next to its stack file (a preview env's, made from its base's
+    stack, has none on disk: next to the stacks, `stacks_dir`)."""
     secrets_file = settings_of(env).secrets_file
     if not secrets_file:
         return None
     path = Path(secrets_file).expanduser()
-    return path if path.is_absolute() or not env.path else Path(env.path).parent / path
+    if path.is_absolute() or not env.path:
+        return path
+    stack = Path(env.path)
+    return (stacks_dir if stacks_dir is not None and not stack.is_file() else stack.parent) / path
 
 
 def parse_env_file(path: Path) -> dict[str, str]:
@@ -80,10 +85,17 @@ def parse_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def resolve(env: Env, directory: Path) -> dict[str, str]:
-    """Every known value: the env file's, overridden by `orchestrator secret set`."""
-    path = env_file_path(env)
-    return {**(parse_env_file(path) if path else {}), **stored(directory)}
+def resolve(env: Env, directory: Path, *, base_dir: Path | None = None, stacks_dir: Path | None = None
+            ) -> dict[str, str]:
+    """Every known value: the env file's, overridden by `orchestrator secret set`. A preview env (`base_dir`: its
+    base env's state directory) reads its base's values, but for those set for it and its `previewOwnSecrets`."""
+    path = env_file_path(env, stacks_dir)
+    values = {**(parse_env_file(path) if path else {})}
+    if base_dir is not None:
+        refuse_foreign(base_dir)
+        values.update(stored(base_dir))
+        values = {name: value for name, value in values.items() if name not in env.own_secrets}
+    return {**values, **stored(directory)}
 
 
 def check(plan: Plan, values: dict[str, str]) -> None:

@@ -53,10 +53,13 @@ class Session:
         secrets: dict[str, str] | None = None,
         migrations: dict[str, Any] | None = None,
         owner: Owner | None = None,
+        lender: State | None = None,
     ) -> None:
         self.env = env
         self.owner = owner
         """Whose mark this run gives what it makes and requires on what it changes (providers/local/ownership.py)."""
+        self.lender = lender
+        """A shared preview env's base env (its state): its servers are used here, never started or stopped."""
         self.state = state
         self.ui = ui
         self.secrets = secrets or {}
@@ -117,7 +120,7 @@ class Session:
         port = self.ports.get(servers.POSTGRES.name)
         if port is None:
             return None
-        password = self.state.server(servers.POSTGRES.name)["admin_password"]
+        password = (self.lender or self.state).server(servers.POSTGRES.name)["admin_password"]
         return PgEndpoint(servers.LOOPBACK, port, PG_ADMIN, password, "postgres", embedded=True)
 
     @property
@@ -137,6 +140,13 @@ class Session:
     @property
     def redis_password(self) -> str:
         return self.state.server("redis")["password"]
+
+    def borrow(self, found: dict[str, servers.Running]) -> None:
+        """Use the lender's running servers (each recorded in this env's state with its pid: a restarted one, whose
+        Redis ACL users and emulator resources are gone, is noticed)."""
+        for name, (pid, port) in found.items():
+            self.ports[name] = port
+            self.state.servers[name] = {"port": port, "pid": pid}
 
     # ---------------------------------------------------------------- clients
 

@@ -24,6 +24,15 @@ class Settings(BaseModel):
     secrets_file: str | None = Field(default=None, alias="secretsFile")
 
 
+FIXED_PORTS = ("postgresPort", "emulatorPort", "redisPort")
+
+
+def preview_block(block: dict[str, Any]) -> dict[str, Any]:
+    """A preview env's `orchestrator:local` block, from its base's: without the base's fixed ports (an isolated one
+    runs its own servers, on free ports; a shared one uses the base's, wherever they run)."""
+    return {key: value for key, value in block.items() if key not in FIXED_PORTS}
+
+
 def region(provider_config: Mapping[str, Any], where: str) -> str | None:
     """The local target has no region."""
     return None

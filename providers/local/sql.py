@@ -151,12 +151,14 @@ def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
 def check_marks(session: Session, *, database: str, role: str) -> dict[str, str | None]:
     """The marks `sqladmin.marks` finds, NotOwned naming the first database or role that is not ours. In the
     env's own embedded cluster (whose data directory carries our mark) an unmarked one is ours: only our admin
-    makes anything there (it is marked on this run)."""
+    makes anything there (it is marked on this run); in a base env's cluster a shared preview env borrows, it is
+    not (the base's)."""
     pg = session.pg
     assert pg is not None
+    own_cluster = pg.embedded and session.lender is None
     found = sqladmin.marks(session.executor(), database=database, role=role)
     for what, name in (("role", role), ("database", database)):
-        if what in found and not (found[what] is None and pg.embedded):
+        if what in found and not (found[what] is None and own_cluster):
             ownership.check(found[what], session.owned(), f"{what} {name} on {pg.address}")
     return found
 
@@ -173,6 +175,35 @@ def remove(session: Session, key: str, rec: dict[str, Any]) -> None:
         return
     ex.forget(names["database"])
     sqladmin.drop_database(ex, database=names["database"], role=names["role"])
+
+
+def remove_all(session: Session, records: dict[str, dict[str, Any]]) -> None:
+    """`remove` for several databases at once: marks checked one by one, then the drops side by side, each on its
+    own connection (a DROP DATABASE waits for the disk: most of a shared preview env's `down` on a busy machine)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ex = session.executor()
+    doomed = []
+    for rec in records.values():
+        names = rec.get("names", {})
+        try:
+            check_marks(session, database=names["database"], role=names["role"])
+        except NotOwned as exc:
+            session.ui.warn(f"{exc}; not dropped")
+            continue
+        ex.forget(names["database"])
+        doomed.append(names)
+
+    def drop(names: dict[str, str]) -> None:
+        own = PgExecutor(ex.endpoint)
+        try:
+            sqladmin.drop_database(own, database=names["database"], role=names["role"])
+        finally:
+            own.close()
+
+    if doomed:
+        with ThreadPoolExecutor(max_workers=len(doomed)) as pool:
+            list(pool.map(drop, doomed))
 
 
 def leftovers(session: Session, keep: set[str]) -> tuple[list[str], list[str], list[str]]:

@@ -33,7 +33,8 @@ from orchestrator.core.plan import Plan, PlannedResource
 from orchestrator.ui import UI
 from providers import sqladmin
 from providers.base import Applied, Options
-from providers.local import REMOVERS, TABLE, ownership, secret, servers, sql
+from providers.local import REMOVERS, TABLE, lender, ownership, secret, servers, sql
+from providers.local.lender import Lender
 from providers.local.ownership import Owner
 from providers.local.servers import postgres
 from providers.local.session import APP_LISTEN, EMULATOR_KEY, REGION, Session, crashpoint
@@ -115,6 +116,8 @@ class _Inputs:
     """None before the first deploy claims one."""
     probe: Callable[[], list[str]]
     """emulator_lost for this state, asked only when needed (a few requests to the emulator)."""
+    lender: Lender | None = None
+    """A shared preview env's base env, whose servers it uses."""
 
     @cached_property
     def lost(self) -> list[str]:
@@ -141,15 +144,29 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
             "nothing was changed; rerun with --allow-destroy to remove them",
             where=f"env {env.name}",
         )
-    values = secret.resolve(env, directory)
+    lent = lender.of_plan(env, plan.borrowed)
+    values = secret.resolve(env, directory, base_dir=_base_dir(env, opts, lent), stacks_dir=opts.stacks_dir)
     secret.check(plan, values)
     migrations = sql.read_migrations(plan, opts.app_root or Path.cwd())
     if opts.meta is None:
         raise BadInput("the local target needs the app metadata to hand to the runtime", where="deploy")
     needs = _servers_needed(plan, ui)
+    if lent is not None:
+        lender.running(lent, needs, _base_deploy(opts, lent))
     digest = _digest(plan, opts.meta, values, migrations)
     return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id, owner,
-                   lambda: emulator_lost(state))
+                   lambda: emulator_lost(state), lent)
+
+
+def _base_deploy(opts: Options, lent: Lender) -> str:
+    return opts.command("deploy", "--env", lent.env, "--meta", "...")
+
+
+def _base_dir(env: Env, opts: Options, lent: Lender | None) -> Path | None:
+    """Where a preview env's base keeps its secrets (both strategies)."""
+    if lent is not None:
+        return lent.dir
+    return state_dir(opts.state_root, env.base) if env.is_preview and env.base else None
 
 
 def check(plan: Plan, opts: Options, ui: UI) -> _Inputs:
@@ -194,7 +211,7 @@ def apply(plan: Plan, opts: Options, ui: UI, checked: _Inputs | None = None) -> 
         ui.success(f"env {plan.env.name}: no changes")
     else:
         _deploy(plan, opts, ui, replace(inputs, owner=ownership.claim(directory)))
-    return _applied(State.load(directory), inputs.secrets)
+    return _applied(plan.env, State.load(directory), inputs.secrets)
 
 
 def _missing(plan: Plan, ui: UI, inputs: _Inputs) -> list[str]:
@@ -205,7 +222,8 @@ def _missing(plan: Plan, ui: UI, inputs: _Inputs) -> list[str]:
     recorded = any(_kind(key) is Kind.SQL for key in state.resources)
     if inputs.owner is None or not recorded or (not external and port is None):
         return []
-    session = Session(plan.env, state, ui, owner=inputs.owner)
+    session = Session(plan.env, state, ui, owner=inputs.owner,
+                      lender=inputs.lender.state if inputs.lender is not None else None)
     if port is not None:
         session.ports[servers.POSTGRES.name] = port
     try:
@@ -214,8 +232,9 @@ def _missing(plan: Plan, ui: UI, inputs: _Inputs) -> list[str]:
         session.close()
 
 
-def _applied(state: State, secrets: dict[str, str]) -> Applied:
-    """What the record keeps: no secret value (the inline runtime config stays in its 0600 file)."""
+def _applied(env: Env, state: State, secrets: dict[str, str]) -> Applied:
+    """What the record keeps: no secret value (the inline runtime config stays in its 0600 file); what the env lends
+    its shared preview envs (providers/local/lender.py)."""
     from runtime_config.infra import Provisioned
 
     paths = state.data["outputs"]["paths"]
@@ -236,6 +255,7 @@ def _applied(state: State, secrets: dict[str, str]) -> Applied:
         files=dict(paths),
         graph=created,
         secret_values=tuple(v for v in [*secrets.values(), *generated] if v),
+        shares=lender.shares(env, state),
     )
 
 
@@ -244,14 +264,21 @@ def _deploy(plan: Plan, opts: Options, ui: UI, inputs: _Inputs) -> None:
     state, changes, values, migrations = inputs.state, inputs.changes, inputs.secrets, inputs.migrations
     meta, needs, digest = inputs.meta, inputs.needs, inputs.digest
 
-    session = Session(env, state, ui, secrets=values, migrations=migrations, owner=inputs.owner)
+    lent = inputs.lender
+    session = Session(env, state, ui, secrets=values, migrations=migrations, owner=inputs.owner,
+                      lender=lent.state if lent is not None else None)
     recreated: list[str] = []
     try:
         removing = [state.resources[k] for k in changes.removed]
-        start_clock = time.perf_counter()
-        started = session.start(needs | servers.needed_by_records(removing, settings_of(env)))
-        if started:
-            ui.step(f"started {', '.join(started)} in {time.perf_counter() - start_clock:.2f} s")
+        if lent is not None:
+            state.data[lender.LENDER] = lender.record(lent)
+            session.borrow(lender.running(lent, needs | servers.needed_by_records(removing, settings_of(env)),
+                                          _base_deploy(opts, lent)))
+        else:
+            start_clock = time.perf_counter()
+            started = session.start(needs | servers.needed_by_records(removing, settings_of(env)))
+            if started:
+                ui.step(f"started {', '.join(started)} in {time.perf_counter() - start_clock:.2f} s")
         if session.pg is not None:
             sql.refuse_data_loss(session, _planned_names(plan), opts.allow_destroy)
             recreated = sql.missing(session)
@@ -315,6 +342,10 @@ def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
     for name in needs:
         if running[name] is None or running[name] != state.servers.get(name, {}).get("port"):
             return False
+    if lender.LENDER in state.data:
+        live = servers.running(_home(state))
+        if any((found := live[name]) is None or found.pid != state.servers[name].get("pid") for name in needs):
+            return False  # a restarted Redis has lost the env's ACL users
     if servers.EMULATOR.name in needs and _emulator_pid(state) != state.data.get("emulator_pid"):
         return False  # a restarted emulator has lost every topic, queue and bucket
     return (
@@ -326,7 +357,7 @@ def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
 def emulator_lost(state: State) -> list[str]:
     """What the state records on the running emulator that it no longer holds: it has no authentication, so anyone
     on this machine can reset it (a stopped or restarted emulator is found by _converged)."""
-    running = servers.EMULATOR.running(state.dir)
+    running = servers.EMULATOR.running(_home(state))
     if running is None or running.pid != state.data.get("emulator_pid"):
         return []
     from providers.local import bucket, pubsub
@@ -342,14 +373,20 @@ def lost_text(lost: list[str]) -> str:
             f"their messages and objects are gone")
 
 
+def _home(state: State) -> Path:
+    """Where the env's servers run: its own state directory, or a shared preview env's base's (its lender)."""
+    lent = state.data.get(lender.LENDER)
+    return Path(lent["state_dir"]) if isinstance(lent, dict) and isinstance(lent.get("state_dir"), str) else state.dir
+
+
 def _emulator_pid(state: State) -> int | None:
-    live = servers.EMULATOR.running(state.dir)
+    live = servers.EMULATOR.running(_home(state))
     return live[0] if live else None
 
 
 def _running(state: State) -> dict[str, int | None]:
     """Each server's port when it runs, else None."""
-    return {name: (pid_port[1] if pid_port else None) for name, pid_port in servers.running(state.dir).items()}
+    return {name: (pid_port[1] if pid_port else None) for name, pid_port in servers.running(_home(state)).items()}
 
 
 def _remove(session: Session, key: str) -> None:
@@ -538,18 +575,28 @@ def destroy(env: Env, opts: Options, ui: UI) -> bool:
     """Stop the env's servers first (found by their directories, whatever the state says), record the intent, then
     remove; a run killed at any point is finished by the next destroy or deploy."""
     directory = state_dir(opts.state_root, env.name)
-    if not _deployed_here(directory):
+    # A shared preview env's first deploy killed before it saved its state may have left marked things on its base.
+    lent_before = env.shares_base and (directory / ownership.OWNER_FILE).exists()
+    if not _deployed_here(directory) and not lent_before:
         ui.info(f"env {env.name}: nothing to destroy")
         return False
     refuse_foreign(directory)
     owner = ownership.current(directory)
+    state = State.load(directory)
+    lent = lender.of_state(env, state, state_dir(opts.state_root, env.base)) if env.base else None
+    found: dict[str, servers.Running] = {}
+    if lent is not None:
+        needs = (servers.needed_by_records(state.resources.values(), settings_of(env)) if state.exists
+                 else lender.servers_lent(lent))
+        found = lender.running(lent, needs, _base_deploy(opts, lent))
     postgres.check_datadir(directory, owner)
     servers.stop_all(directory)
-    state = State.load(directory)
     state.data["destroying"] = True
     state.save()
     crashpoint("destroying")
-    if settings_of(env).postgres_admin_url:
+    if lent is not None:
+        _drop_borrowed(env, state, ui, owner, lent, found)
+    elif settings_of(env).postgres_admin_url:
         _drop_external(env, state, ui, owner)
     _remove_everything(directory, owner)
     kept = (
@@ -591,6 +638,45 @@ def _drop_external(env: Env, state: State, ui: UI, owner: Owner | None) -> None:
             if _kind(key) is Kind.SQL and rec.get("names"):
                 sql.remove(session, key, rec)
         sql.sweep(session, set())
+    finally:
+        session.close()
+
+
+def _drop_borrowed(env: Env, state: State, ui: UI, owner: Owner | None, lent: Lender,
+                   found: dict[str, servers.Running]) -> None:
+    """A shared preview env's things on its base's servers: each recorded resource, then whatever else carries its
+    mark (left by an interrupted run); objects only under its prefix, and no server is stopped."""
+    if owner is None:
+        ui.warn("this state directory has no ownership file: nothing on the base env's servers is removed")
+        return
+    session = Session(env, state, ui, owner=owner, lender=lent.state)
+    session.borrow(found)
+    try:
+        databases = {k: rec for k, rec in state.resources.items() if _kind(k) is Kind.SQL}
+        if databases and session.pg is not None:
+            for rec in databases.values():
+                rec["status"] = "removing"
+            session.save()
+            crashpoint("removing:sql")
+            sql.remove_all(session, databases)
+            for key in databases:
+                del state.resources[key]
+                ui.step(f"removed {key}")
+            session.save()
+        # Topics and queues go with the sweep below (by mark: what is recorded and what a killed run left).
+        for key in [k for k in state.resources if _kind(k) in (Kind.BUCKET, Kind.CACHE)]:
+            _remove(session, key)
+        if session.pg is not None:
+            sql.sweep(session, set())
+        if session.emulator_port is not None:
+            from providers.local import bucket, pubsub
+
+            for line in pubsub.sweep(session, set(), allow_destroy=True):
+                ui.step(f"removed {line}")
+            bucket.sweep(session, set(), allow_destroy=True)
+        for key in [k for k in state.resources if _kind(k) in (Kind.TOPIC, Kind.SUBSCRIPTION)]:
+            del state.resources[key]
+        session.save()
     finally:
         session.close()
 
@@ -698,17 +784,21 @@ def secret_status(env: Env, declared: dict[str, str], opts: Options) -> list[dic
     """Where each declared secret's value lives on this machine and whether it is set (never the value)."""
     directory = state_dir(opts.state_root, env.name)
     saved = secret.stored(directory)
-    env_file = secret.env_file_path(env)
+    env_file = secret.env_file_path(env, opts.stacks_dir)
     from_file = secret.parse_env_file(env_file) if env_file is not None and env_file.exists() else {}
+    base_dir = _base_dir(env, opts, None)
+    lent = {k: v for k, v in secret.stored(base_dir).items() if k not in env.own_secrets} if base_dir else {}
     rows = []
     for name in sorted(declared):
         if name in saved:
             where = str(directory / secret.SECRETS_FILE)
+        elif base_dir is not None and name in lent:
+            where = f"{base_dir / secret.SECRETS_FILE} (base env {env.base})"
         elif name in from_file:
             where = str(env_file)
         else:
             where = str(directory / secret.SECRETS_FILE)
-        rows.append({"name": name, "where": where, "set": name in saved or name in from_file})
+        rows.append({"name": name, "where": where, "set": name in saved or name in lent or name in from_file})
     return rows
 
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from orchestrator.core.plan import Plan
     from providers.local.settings import Settings as LocalSettings
 
-__all__ = ["LOOPBACK", "new_password", "remove_pg_data"]
+__all__ = ["LOOPBACK", "Running", "new_password", "remove_pg_data"]
 
 
 @runtime_checkable
