@@ -33,12 +33,12 @@ from orchestrator.core.plan import Plan, PlannedResource
 from orchestrator.ui import UI
 from providers import sqladmin
 from providers.base import Applied, Options
-from providers.local import REMOVERS, TABLE, lender, ownership, secret, servers, sql
-from providers.local.lender import Lender
+from providers.local import REMOVERS, TABLE, ownership, secret, servers, shares, sql
 from providers.local.ownership import Owner
 from providers.local.servers import postgres
 from providers.local.session import APP_LISTEN, EMULATOR_KEY, REGION, Session, crashpoint
 from providers.local.settings import settings_of
+from providers.local.shares import Lender
 from providers.local.state import State, ensure_dir, refuse_foreign, state_dir
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
             "nothing was changed; rerun with --allow-destroy to remove them",
             where=f"env {env.name}",
         )
-    lent = lender.of_plan(env, plan.borrowed)
+    lent = shares.of_plan(env, plan.borrowed)
     values = secret.resolve(env, directory, base_dir=_base_dir(env, opts, lent), stacks_dir=opts.stacks_dir)
     secret.check(plan, values)
     migrations = sql.read_migrations(plan, opts.app_root or Path.cwd())
@@ -152,7 +152,7 @@ def _inputs(plan: Plan, opts: Options, ui: UI) -> _Inputs:
         raise BadInput("the local target needs the app metadata to hand to the runtime", where="deploy")
     needs = _servers_needed(plan, ui)
     if lent is not None:
-        lender.running(lent, needs, _base_deploy(opts, lent))
+        shares.running(lent, needs, _base_deploy(opts, lent))
     digest = _digest(plan, opts.meta, values, migrations)
     return _Inputs(state, changes, values, migrations, opts.meta, needs, digest, opts.deploy_id, owner,
                    lambda: emulator_lost(state), lent)
@@ -234,7 +234,7 @@ def _missing(plan: Plan, ui: UI, inputs: _Inputs) -> list[str]:
 
 def _applied(env: Env, state: State, secrets: dict[str, str]) -> Applied:
     """What the record keeps: no secret value (the inline runtime config stays in its 0600 file); what the env lends
-    its shared preview envs (providers/local/lender.py)."""
+    its shared preview envs (providers/local/shares.py)."""
     from runtime_config.infra import Provisioned
 
     paths = state.data["outputs"]["paths"]
@@ -255,7 +255,7 @@ def _applied(env: Env, state: State, secrets: dict[str, str]) -> Applied:
         files=dict(paths),
         graph=created,
         secret_values=tuple(v for v in [*secrets.values(), *generated] if v),
-        shares=lender.shares(env, state),
+        shares=shares.lent(env, state),
     )
 
 
@@ -271,8 +271,8 @@ def _deploy(plan: Plan, opts: Options, ui: UI, inputs: _Inputs) -> None:
     try:
         removing = [state.resources[k] for k in changes.removed]
         if lent is not None:
-            state.data[lender.LENDER] = lender.record(lent)
-            session.borrow(lender.running(lent, needs | servers.needed_by_records(removing, settings_of(env)),
+            state.data[shares.LENDER] = shares.record(lent)
+            session.borrow(shares.running(lent, needs | servers.needed_by_records(removing, settings_of(env)),
                                           _base_deploy(opts, lent)))
         else:
             start_clock = time.perf_counter()
@@ -342,7 +342,7 @@ def _converged(plan: Plan, state: State, needs: frozenset[str]) -> bool:
     for name in needs:
         if running[name] is None or running[name] != state.servers.get(name, {}).get("port"):
             return False
-    if lender.LENDER in state.data:
+    if shares.LENDER in state.data:
         live = servers.running(_home(state))
         if any((found := live[name]) is None or found.pid != state.servers[name].get("pid") for name in needs):
             return False  # a restarted Redis has lost the env's ACL users
@@ -375,7 +375,7 @@ def lost_text(lost: list[str]) -> str:
 
 def _home(state: State) -> Path:
     """Where the env's servers run: its own state directory, or a shared preview env's base's (its lender)."""
-    lent = state.data.get(lender.LENDER)
+    lent = state.data.get(shares.LENDER)
     return Path(lent["state_dir"]) if isinstance(lent, dict) and isinstance(lent.get("state_dir"), str) else state.dir
 
 
@@ -583,12 +583,12 @@ def destroy(env: Env, opts: Options, ui: UI) -> bool:
     refuse_foreign(directory)
     owner = ownership.current(directory)
     state = State.load(directory)
-    lent = lender.of_state(env, state, state_dir(opts.state_root, env.base)) if env.base else None
+    lent = shares.of_state(env, state, state_dir(opts.state_root, env.base)) if env.base else None
     found: dict[str, servers.Running] = {}
     if lent is not None:
         needs = (servers.needed_by_records(state.resources.values(), settings_of(env)) if state.exists
-                 else lender.servers_lent(lent))
-        found = lender.running(lent, needs, _base_deploy(opts, lent))
+                 else shares.servers_lent(lent))
+        found = shares.running(lent, needs, _base_deploy(opts, lent))
     postgres.check_datadir(directory, owner)
     servers.stop_all(directory)
     state.data["destroying"] = True

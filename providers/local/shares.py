@@ -24,7 +24,7 @@ LENDER = "lender"
 """The key of a shared PR env's state that holds the base's state directory (where its servers run)."""
 
 
-def shares(env: Env, state: State) -> dict[str, Any]:
+def lent(env: Env, state: State) -> dict[str, Any]:
     """What a (non-preview) env lends its shared preview envs: endpoints and names, never a secret."""
     return {} if env.is_preview else lent_by(settings_of(env), state)
 
