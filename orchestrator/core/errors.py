@@ -37,6 +37,10 @@ class BadInput(OrchestratorError):
     exit_code = ExitCode.BAD_INPUT
 
 
+class SecretsUnset(BadInput):
+    """Declared secrets have no value yet; `orchestrator secret set` fixes it (so a new preview env stays known)."""
+
+
 class Unsupported(OrchestratorError):
     """The app declares something the target cloud/runtime cannot do."""
 

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 from orchestrator import pipeline, stacks
 from orchestrator.core import envs
 from orchestrator.core.envs import Strategy
-from orchestrator.core.errors import BadInput, Locked, MissingTool, OrchestratorError, PolicyViolation, Unsupported
+from orchestrator.core.errors import (
+    BadInput,
+    Locked,
+    MissingTool,
+    OrchestratorError,
+    PolicyViolation,
+    SecretsUnset,
+    Unsupported,
+)
 from orchestrator.core.model import Kind
 from orchestrator.preview_env import derive
 from orchestrator.preview_env.descriptor import PreviewEnv, env_name
@@ -113,6 +121,8 @@ def up(ctx: Context, *, pr: str, base: str, meta: Path, app_root: Path | None, s
     try:
         result = pipeline.deploy(ctx, name, meta, app_root, yes=yes, allow_destroy=allow_destroy,
                                  lock_timeout=lock_timeout)
+    except SecretsUnset:
+        raise  # pr-N stays known (its descriptor), so that `orchestrator secret set --env pr-N` can give the values
     except (pipeline.Cancelled, *REFUSALS):
         if existing is None and store.read(name) is None:  # refused before anything was made: leave no trace
             store.forget_preview(name)

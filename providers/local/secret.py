@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestrator.core.envs import Env
-from orchestrator.core.errors import BadInput
+from orchestrator.core.errors import BadInput, SecretsUnset
 from orchestrator.core.files import write_atomic
 from orchestrator.core.model import Kind
 from providers.base import Context, Deployed
@@ -101,7 +101,7 @@ def resolve(env: Env, directory: Path, *, base_dir: Path | None = None, stacks_d
 def check(plan: Plan, values: dict[str, str]) -> None:
     missing = sorted(r.name for r in plan.of_kind(Kind.SECRET) if r.name not in values)
     if missing:
-        raise BadInput(
+        raise SecretsUnset(
             f"{len(missing)} secret(s) have no value: {', '.join(missing)}; set each with "
             f"`orchestrator secret set --env {plan.env.name} NAME`"
             + (" or in orchestrator:local.secretsFile" if not settings_of(plan.env).secrets_file else ""),

@@ -125,6 +125,17 @@ def test_isolated_preview_envs_come_up_list_and_are_envs_like_any_other(pm: Mach
     assert moved.code == BAD and "runs isolated" in moved.stderr
 
 
+def test_a_new_env_missing_its_own_secret_stays_known_so_it_can_be_set(pm: Machine) -> None:
+    first = pm.run(*up(pm, "6", "--strategy", "isolated", "--own-secret", SECRET))
+    assert first.code == BAD and SECRET in first.stderr and "secret set --env pr-6" in first.stderr, first.stderr
+    assert _store(pm).read_preview("pr-6") is not None and _store(pm).read("pr-6") is None
+    assert pm.run("secret", "set", "--env", "pr-6", SECRET, stdin="pr-6-token").code == 0
+    second = pm.run(*up(pm, "6", "--json"))
+    assert second.code == 0, second.stderr
+    assert json.loads(second.stdout)["changed"] is True
+    assert pm.run("preview-env", "down", "--pr", "6", "--yes").code == 0
+
+
 def test_gc_by_ttl_and_closed_prs_with_a_fake_clock(pm: Machine) -> None:
     from orchestrator.preview_env import verbs
 
