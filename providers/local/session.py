@@ -66,6 +66,8 @@ class Session:
         self.migrations = migrations or {}
         url = settings_of(env).postgres_admin_url
         self._external_pg = external_postgres(url) if url else None
+        self.resumed: set[str] = set()
+        """Keys whose intent a killed run left on disk (status `pending`): what it may have half made."""
         self.ports: dict[str, int] = {}
         """The port of each server started (or found running) for this run."""
         self._executor: Any = None

@@ -416,6 +416,8 @@ def _apply(plan: Plan, session: Session, changes: Changes) -> list[dict[str, Any
         rec = session.record(res.key)
         # Only kinds that leave something on a server need their intent on disk before it is made.
         durable = res.key in touched and res.kind in REMOVERS
+        if rec.get("status") == "pending":
+            session.resumed.add(res.key)
         if res.key in touched:
             rec.update(kind=res.kind.value, names=res.names, fingerprint=fingerprint(res), status="pending")
         if durable:

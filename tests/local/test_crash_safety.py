@@ -2,7 +2,7 @@
 
 The local target kills itself at a step when ORCHESTRATOR_CRASH_AT matches the step's name
 (providers/local/session.py: lock, initdb, spawn:<server>, intent:<key>, done:<key>,
-removing:<key>, removed:<key>, outputs, saved). One env and state directory serve every
+removing:<key>, removed:<key>, made:<bucket key>, outputs, saved). One env and state directory serve every
 point: the kitchen app toggles between its full form and a part of it, so each crash lands
 in the middle of real creations or removals.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -79,3 +79,23 @@ def test_killed_deploys_converge_without_orphans(project: Project, forms: dict[s
 
     assert len(set(reached)) >= 10
     project.verify(ENV)
+
+
+def test_a_bucket_made_but_not_yet_tagged_is_taken_by_the_next_run(project: Project) -> None:
+    """S3 cannot tag in CreateBucket: a run killed between it and PutBucketTagging leaves an unmarked bucket, which
+    the next run of the same env takes (its intent is on disk, the bucket is empty) instead of refusing it (exit 10).
+    """
+
+    def buckets_only(data: Any) -> None:
+        del data.sql_databases[:]
+        for svc in data.svcs:
+            del svc.databases[:]
+
+    env = "crash-bucket"
+    meta = project.app("polar-file-sharing", name="bucket-only/polar-file-sharing", mutate=buckets_only)
+    project.stack(env, secrets_for=meta)
+    crashed = project.cli(*project.deploy_args(env, meta), env={"ORCHESTRATOR_CRASH_AT": "made:bucket:*"})
+    assert crashed.code == -signal.SIGKILL, f"the bucket was not made:\n{crashed}"
+    project.deploy(env, meta)
+    assert project.inventory(env) == project.recorded(env)
+    project.destroy(env)

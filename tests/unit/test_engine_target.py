@@ -580,7 +580,7 @@ def test_deploy_runs_the_program_writes_uploads_and_records(api: Api, uploads: l
     sources = {**sql, "CACHE_SESSIONS_AUTH": None, "SVC_KEY_1": None, "SVC_KEY_2": None,
                **{plan.get(f"secret:{s}").names["env"]: None for s in ("SlackHook", "StripeKey")}}
     assert record.secret_env == sources
-    assert result["env_vars"] == record.env_vars and result["deployed_at"] == record.deployed_at
+    assert result["env_vars"] == record.env_vars and result["deployed_at"] == record.deployed_at.isoformat()
     stored = Path("state/state/envs/dev/record.json")
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     for path in Path("state").rglob("*"):
