@@ -54,7 +54,7 @@ class Context:
     def env(self, name: str) -> Env:
         """The env's stack file, else (a preview env made by `preview-env up`) the stack its descriptor keeps."""
         from orchestrator.core import envs
-        from orchestrator.preview_env.descriptor import pr_of
+        from orchestrator.preview_record import pr_of
 
         if pr_of(name) is not None and not envs.stack_path(self.stacks_dir, name).exists():
             preview = self.store().read_preview(name)
@@ -424,7 +424,7 @@ def destroy(ctx: Context, env_name: str, *, yes: bool, lock_timeout: float = 0.0
 
 
 def refuse_borrowed(store: Store, env: Env) -> None:
-    from orchestrator.preview_env.descriptor import dependants
+    from orchestrator.preview_record import dependants
 
     borrowers = dependants(store.previews(), env.name)
     if borrowers:

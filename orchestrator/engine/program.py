@@ -1,7 +1,7 @@
 """The Pulumi program: Plan -> provider handlers -> stack outputs.
 
 The same function runs under the Automation API (`orchestrator deploy`), under the plain CLI
-(`pulumi preview -s ENV`, through orchestrator/pulumi_main.py) and under mocks (orchestrator/graph.py).
+(`pulumi preview -s ENV`, through orchestrator/pulumi_main.py) and under mocks (orchestrator/engine/graph.py).
 Stack outputs: `provisioned` (the runtime_config.infra.Provisioned record, no secret values),
 `cron_jobs` (the app's cron table, for whoever schedules it) and what the cloud's session adds
 (`session.outputs(provisioned)`, e.g. where its delivery uploads the runtime config); env-wide

@@ -17,7 +17,7 @@ import yaml
 
 from orchestrator.core.envs import Env, EnvType, Strategy
 from orchestrator.core.errors import BadInput
-from orchestrator.preview_env.descriptor import env_name
+from orchestrator.preview_record import env_name
 from providers import registry
 
 NOT_INHERITED = frozenset({

@@ -30,7 +30,7 @@ from orchestrator.core.errors import (
 )
 from orchestrator.core.model import Kind
 from orchestrator.preview_env import derive
-from orchestrator.preview_env.descriptor import PreviewEnv, env_name
+from orchestrator.preview_record import PreviewEnv, env_name
 
 if TYPE_CHECKING:
     from orchestrator.pipeline import Context

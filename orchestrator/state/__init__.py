@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from orchestrator.core.errors import BadInput
-from orchestrator.preview_env.descriptor import PreviewEnv
+from orchestrator.preview_record import PreviewEnv
 from orchestrator.records import DeploymentRecord
 from orchestrator.state.file_store import FileStore
 from orchestrator.state.lock import Lease
@@ -53,7 +53,7 @@ class Store(Protocol):
         ...
 
     def read_preview(self, env: str) -> PreviewEnv | None:
-        """The preview env descriptor of `env` (`orchestrator/preview_env/descriptor.py`), None when it has none."""
+        """The preview env descriptor of `env` (`orchestrator/preview_record.py`), None when it has none."""
         ...
 
     def write_preview(self, preview: PreviewEnv) -> None:

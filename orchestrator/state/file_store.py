@@ -25,7 +25,7 @@ from orchestrator.core.envs import ENV_NAME
 from orchestrator.core.errors import BadInput
 from orchestrator.core.files import write_atomic
 from orchestrator.core.whoami import host_name, user_name
-from orchestrator.preview_env.descriptor import PreviewEnv
+from orchestrator.preview_record import PreviewEnv
 from orchestrator.records import RECORD_FORMAT, DeploymentRecord
 from orchestrator.state.lock import FileLock, Lease
 

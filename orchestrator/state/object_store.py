@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from orchestrator.core.envs import ENV_NAME
 from orchestrator.core.errors import BadInput, Locked
 from orchestrator.core.whoami import host_name, user_name
-from orchestrator.preview_env.descriptor import PreviewEnv
+from orchestrator.preview_record import PreviewEnv
 from orchestrator.records import RECORD_FORMAT, DeploymentRecord
 from orchestrator.state.lock import POLL_SECONDS, Holder, Lease
 

@@ -17,7 +17,7 @@ import pytest
 
 from orchestrator.core.errors import ExitCode
 from orchestrator.pipeline import Context
-from orchestrator.preview_env.descriptor import PreviewEnv
+from orchestrator.preview_record import PreviewEnv
 from orchestrator.state import Store, open_store
 from orchestrator.ui import UI
 from tests.cli.test_json_output import validate

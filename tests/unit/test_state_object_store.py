@@ -296,7 +296,7 @@ def test_through_the_cli_a_stale_lock_is_exit_3_and_force_unlock_takes_it_over(
 @pytest.mark.parametrize("env_vars", list(URLS), indirect=True)
 def test_preview_env_descriptors_round_trip_and_stay_beside_records(env_vars: dict[str, str],
                                                                     request: pytest.FixtureRequest) -> None:
-    from orchestrator.preview_env.descriptor import PreviewEnv
+    from orchestrator.preview_record import PreviewEnv
 
     store = store_for(request.node.callspec.params["env_vars"], f"pv-{os.getpid()}")
     assert store.previews() == [] and store.read_preview("pr-2") is None

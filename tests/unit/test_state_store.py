@@ -189,7 +189,7 @@ def test_store_lock_is_per_env(tmp_path: Path) -> None:
 
 
 def test_preview_env_descriptors_in_the_file_store(tmp_path: Path) -> None:
-    from orchestrator.preview_env.descriptor import PreviewEnv
+    from orchestrator.preview_record import PreviewEnv
 
     store = FileStore(tmp_path / "state")
     assert store.previews() == [] and store.read_preview("pr-1") is None

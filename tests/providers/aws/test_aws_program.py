@@ -10,9 +10,10 @@ import pytest
 import yaml
 from awsgraph import FIXTURES, REPO, STACKS, fixture_plan
 
+from orchestrator import pulumi_main
 from orchestrator.core.errors import BadInput
 from orchestrator.core.plan import PlannedResource
-from orchestrator.engine import program, pulumi_main
+from orchestrator.engine import program
 
 
 def test_order_detects_cycles() -> None:

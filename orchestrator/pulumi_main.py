@@ -1,6 +1,7 @@
 """Entry of the Pulumi program for the plain CLI: `ORCHESTRATOR_META=path/to/meta.pb pulumi preview -s ENV`.
 
-Runs the same program as `orchestrator deploy`: the env is the stack (stacks/Pulumi.<stack>.yaml),
+Runs the same program as `orchestrator deploy`: the env is the stack (stacks/Pulumi.<stack>.yaml, or a preview env's
+descriptor in the state store under ORCHESTRATOR_HOME; a shared one borrows what its base's record shares),
 the app's metadata comes from ORCHESTRATOR_META (a path, or `env:VAR`), its source tree (for
 migrations) from ORCHESTRATOR_APP_ROOT. Stack files accept only known keys, so neither lives there.
 """
@@ -15,7 +16,7 @@ from orchestrator.core.errors import BadInput
 
 META_VAR = "ORCHESTRATOR_META"
 APP_ROOT_VAR = "ORCHESTRATOR_APP_ROOT"
-STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
+STACKS_DIR = Path(__file__).resolve().parents[1] / "stacks"
 
 
 def main(environ: Mapping[str, str] = os.environ, stacks_dir: Path = STACKS_DIR) -> None:
