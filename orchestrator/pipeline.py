@@ -490,31 +490,23 @@ def list_envs(ctx: Context) -> list[dict[str, Any]]:
     from orchestrator.core import envs
     from orchestrator.core.errors import OrchestratorError
 
-    rows: list[dict[str, Any]] = []
-    for name in envs.list_envs(ctx.stacks_dir):
+    def row(name: str) -> dict[str, Any]:
         try:
             e = ctx.env(name)
         except OrchestratorError as exc:
-            rows.append({"name": name, "cloud": None, "type": None, "region": None, "base": None, "app": None,
-                         "error": str(exc)})
-            continue
-        rows.append({"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region,
-                     "base": e.base, "app": e.app, "error": None})
-    listed = {row["name"] for row in rows}
+            return {"name": name, "cloud": None, "type": None, "region": None, "base": None, "app": None,
+                    "error": str(exc)}
+        return {"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region, "base": e.base,
+                "app": e.app, "error": None}
+
+    rows = [row(name) for name in envs.list_envs(ctx.stacks_dir)]
+    listed = {r["name"] for r in rows}
     try:
         previews = [p.env for p in ctx.store().previews() if p.env not in listed]
     except OrchestratorError as exc:
         ctx.ui.warn(f"preview envs not listed: {exc}")
         previews = []
-    for name in previews:
-        try:
-            e = ctx.env(name)
-        except OrchestratorError as exc:
-            rows.append({"name": name, "cloud": None, "type": None, "region": None, "base": None, "app": None,
-                         "error": str(exc)})
-            continue
-        rows.append({"name": e.name, "cloud": e.cloud, "type": e.env_type.value, "region": e.region,
-                     "base": e.base, "app": e.app, "error": None})
+    rows += [row(name) for name in previews]
     return rows
 
 

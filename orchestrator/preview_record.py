@@ -7,14 +7,14 @@ machine that has no `stacks/Pulumi.pr-N.yaml` (a CI runner).
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from orchestrator.core.envs import Strategy
 from orchestrator.core.errors import BadInput
+from orchestrator.core.files import load_versioned
 from orchestrator.core.whoami import host_name, user_name
 
 DESCRIPTOR_FORMAT = 1
@@ -63,20 +63,7 @@ class PreviewEnv(BaseModel):
 
     @classmethod
     def load(cls, data: bytes, where: str) -> PreviewEnv:
-        try:
-            doc = json.loads(data.decode("utf-8"))
-        except ValueError as exc:
-            raise BadInput(f"unreadable preview env descriptor: {exc}", where=where) from None
-        version = doc.get("format") if isinstance(doc, dict) else None
-        if isinstance(version, int) and version > DESCRIPTOR_FORMAT:
-            raise BadInput(f"preview env descriptor format {version} is newer than this orchestrator reads "
-                           f"({DESCRIPTOR_FORMAT}); upgrade the orchestrator", where=where)
-        try:
-            found = cls.model_validate(doc)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            at = ".".join(str(p) for p in first["loc"])
-            raise BadInput(f"invalid preview env descriptor: {at}: {first['msg']}", where=where) from None
+        found = load_versioned(data, cls, newest=DESCRIPTOR_FORMAT, what="preview env descriptor", where=where)
         if found.env != env_name(found.pr):
             raise BadInput(f"invalid preview env descriptor: env {found.env!r} is not pr-{found.pr}", where=where)
         return found

@@ -19,11 +19,9 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from orchestrator.core.envs import ENV_NAME
 from orchestrator.core.errors import BadInput
-from orchestrator.core.files import write_atomic
+from orchestrator.core.files import load_versioned, write_atomic
 from orchestrator.core.whoami import host_name, user_name
 from orchestrator.preview_record import PreviewEnv
 from orchestrator.records import RECORD_FORMAT, DeploymentRecord
@@ -151,16 +149,7 @@ def _entries(history_dir: Path) -> list[tuple[int, Path, bool]]:
 
 def _load(path: Path) -> DeploymentRecord:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise BadInput(f"unreadable deployment record: {exc}", where=str(path)) from None
-    version = doc.get("format") if isinstance(doc, dict) else None
-    if isinstance(version, int) and version > RECORD_FORMAT:
-        raise BadInput(f"deployment record format {version} is newer than this orchestrator reads "
-                       f"({RECORD_FORMAT}); upgrade the orchestrator", where=str(path))
-    try:
-        return DeploymentRecord.model_validate(doc)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        at = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"invalid deployment record: {at}: {first['msg']}", where=str(path)) from None
+    return load_versioned(data, DeploymentRecord, newest=RECORD_FORMAT, what="deployment record", where=str(path))

@@ -26,10 +26,9 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Protocol
 
-from pydantic import ValidationError
-
 from orchestrator.core.envs import ENV_NAME
 from orchestrator.core.errors import BadInput, Locked
+from orchestrator.core.files import load_versioned
 from orchestrator.core.whoami import host_name, user_name
 from orchestrator.preview_record import PreviewEnv
 from orchestrator.records import RECORD_FORMAT, DeploymentRecord
@@ -226,22 +225,8 @@ class ObjectStore:
             raise _concurrent(env, self.blobs.where) from None
 
     def _load(self, data: bytes, key: str) -> DeploymentRecord:
-        where = f"{self.blobs.where}/{key}"
-        try:
-            doc = json.loads(data.decode("utf-8"))
-        except ValueError as exc:
-            raise BadInput(f"unreadable deployment record: {exc}", where=where) from None
-        version = doc.get("format") if isinstance(doc, dict) else None
-        if isinstance(version, int) and version > RECORD_FORMAT:
-            raise BadInput(f"deployment record format {version} is newer than this orchestrator reads "
-                           f"({RECORD_FORMAT}); upgrade the orchestrator", where=where)
-        try:
-            return DeploymentRecord.model_validate(doc)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            at = ".".join(str(p) for p in first["loc"])
-            raise BadInput(f"invalid deployment record: {at}: {first['msg']}", where=where) from None
-
+        return load_versioned(data, DeploymentRecord, newest=RECORD_FORMAT, what="deployment record",
+                              where=f"{self.blobs.where}/{key}")
 
 def _dead_here(holder: Holder | None) -> bool:
     return holder is not None and holder.host == host_name() and not holder.alive_here()
