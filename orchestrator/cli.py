@@ -655,6 +655,9 @@ def preview_env() -> None:
 @click.option("--strategy", type=click.Choice(["shared", "isolated"]), default=None,
               help="shared: own databases, roles, queues and prefixes on the base's servers; isolated: own "
               "smallest servers [default: the template's, else shared].")
+@click.option("--buckets", type=click.Choice(["prefix", "separate"]), default=None,
+              help="shared: the PR's objects under the key prefix pr-N/ in the base's buckets (prefix), or in buckets "
+              "of its own (separate) [default: the template's previewBuckets, else prefix].")
 @click.option("--template", default=None, help="An ephemeral stack whose keys the PR env takes (sizes, TTL, "
               "cloud block); it must name the base's cloud.")
 @click.option("--own-secret", "own_secrets", multiple=True,
@@ -665,8 +668,8 @@ def preview_env() -> None:
 @json_option
 @pass_state
 def preview_env_up(state: State, pr: str, base: str, meta: Path, app_root: Path | None, strategy: str | None,
-                   template: str | None, own_secrets: tuple[str, ...], yes: bool, allow_destroy: bool,
-                   lock_timeout: float, as_json: bool) -> None:
+                   buckets: str | None, template: str | None, own_secrets: tuple[str, ...], yes: bool,
+                   allow_destroy: bool, lock_timeout: float, as_json: bool) -> None:
     """Create or update env pr-N from the base env and deploy the app to it; prints what it created and how long
     it took. Example:
 
@@ -678,6 +681,7 @@ def preview_env_up(state: State, pr: str, base: str, meta: Path, app_root: Path 
     try:
         result = verbs.up(state.ctx, pr=pr, base=base, meta=meta, app_root=app_root,
                           strategy=strategy,  # type: ignore[arg-type]
+                          buckets=buckets,  # type: ignore[arg-type]
                           template=template, own_secrets=own_secrets, yes=yes, allow_destroy=allow_destroy,
                           lock_timeout=lock_timeout)
     except pipeline.Cancelled:

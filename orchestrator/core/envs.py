@@ -21,6 +21,7 @@ from orchestrator.core.errors import BadInput
 
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$")
 Strategy = Literal["shared", "isolated"]
+BucketMode = Literal["prefix", "separate"]
 """A preview env's servers: `shared` borrows its base env's (own databases, roles, queues and prefixes on them),
 `isolated` runs its own smallest ones."""
 PULUMI_TOP_LEVEL = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
@@ -90,6 +91,7 @@ class OrchestratorKeys(_Keys):
     preview_strategy: Strategy = Field(default="shared", alias="previewStrategy")
     preview_slot: int | None = Field(default=None, alias="previewSlot", ge=1, le=4095)
     preview_own_secrets: list[str] = Field(default_factory=list, alias="previewOwnSecrets")
+    preview_buckets: BucketMode = Field(default="prefix", alias="previewBuckets")
     sizing: dict[str, Any] = Field(default_factory=dict)
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     backend: str | None = Field(default=None, pattern=r"^(file|s3|gs|azblob|https)://")
@@ -119,6 +121,8 @@ class Env(BaseModel):
     """A shared preview env's number among its base's previews (1..), e.g. its Redis database index."""
     own_secrets: tuple[str, ...] = ()
     """Secrets a shared preview env keeps itself; every other secret is read from the base env."""
+    buckets: BucketMode = "prefix"
+    """A shared preview env's buckets: a key prefix in its base's (`prefix`) or buckets of its own (`separate`)."""
     settings: Any = None
     """The validated `orchestrator:<cloud>` block of this env's own cloud (its `settings` part's model)."""
     naming: dict[str, str] = Field(default_factory=dict, exclude=True)
@@ -139,6 +143,11 @@ class Env(BaseModel):
     def shares_base(self) -> bool:
         """A preview env on its base env's servers: it borrows what the base's deployment record shares."""
         return self.is_preview and self.base is not None and self.strategy == "shared"
+
+    @property
+    def prefixes_buckets(self) -> bool:
+        """A shared preview env that keeps its objects under a key prefix in its base's buckets."""
+        return self.shares_base and self.buckets == "prefix"
 
     def sizing_for(self, key: str) -> Sizing:
         return self.overrides.get(key, self.sizing)
@@ -232,6 +241,7 @@ def parse(text: str, *, name: str, where: str, clouds: Collection[str], namespac
         strategy=keys.preview_strategy,
         slot=keys.preview_slot,
         own_secrets=tuple(keys.preview_own_secrets),
+        buckets=keys.preview_buckets,
         blocks=blocks,
         backend=keys.backend,
         secrets_provider=keys.secrets_provider or doc.get("secretsprovider"),

@@ -1,5 +1,6 @@
 """A preview env's stack file, derived from its base env's: same cloud, region, network and cloud block, the
-ephemeral presets for sizes, and the preview keys (`base`, `pr`, `previewStrategy`, `previewSlot`).
+ephemeral presets for sizes, and the preview keys (`base`, `pr`, `previewStrategy`, `previewSlot`,
+`previewBuckets`).
 
 A template stack (`--template NAME`, an ephemeral stack such as `stacks/Pulumi.aws-preview.yaml`) adds or
 overrides keys; it must name the base's cloud. A cloud's `settings` part may drop keys a preview must not take
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from orchestrator.core.envs import Env, EnvType, Strategy
+from orchestrator.core.envs import BucketMode, Env, EnvType, Strategy
 from orchestrator.core.errors import BadInput
 from orchestrator.preview_record import env_name
 from providers import registry
@@ -23,7 +24,7 @@ from providers import registry
 NOT_INHERITED = frozenset({
     "orchestrator:envType", "orchestrator:base", "orchestrator:pr", "orchestrator:ttlHours",
     "orchestrator:previewStrategy", "orchestrator:previewSlot", "orchestrator:previewOwnSecrets",
-    "orchestrator:sizing", "orchestrator:overrides",
+    "orchestrator:previewBuckets", "orchestrator:sizing", "orchestrator:overrides",
 })
 """The base's keys a preview env never takes: its type, sizes and preview keys are its own."""
 TEMPLATE_NOT_TAKEN = frozenset({"orchestrator:envType", "orchestrator:base", "orchestrator:pr",
@@ -34,7 +35,7 @@ STACK_ONLY = ("encryptedkey", "encryptionsalt")
 
 
 def stack_text(base: Env, *, pr: int, strategy: Strategy | None, slot: int | None, template: Env | None,
-               own_secrets: Sequence[str]) -> str:
+               own_secrets: Sequence[str], buckets: BucketMode | None = None) -> str:
     """The stack file of env `pr-N` (YAML text), checked to load."""
     if base.is_preview:
         raise BadInput(f"base env {base.name} is itself a preview env; use the env it was made from",
@@ -55,7 +56,10 @@ def stack_text(base: Env, *, pr: int, strategy: Strategy | None, slot: int | Non
                            where=template.path)
         taken = {k: v for k, v in (_document(template.path).get("config") or {}).items()
                  if k not in TEMPLATE_NOT_TAKEN}
-        chosen = chosen or taken.pop("orchestrator:previewStrategy", None)
+        template_strategy = taken.pop("orchestrator:previewStrategy", None)
+        template_buckets = taken.pop("orchestrator:previewBuckets", None)
+        chosen = chosen or template_strategy
+        buckets = buckets or template_buckets
         config.update(taken)
     config.update({
         "orchestrator:envType": EnvType.EPHEMERAL.value,
@@ -63,6 +67,8 @@ def stack_text(base: Env, *, pr: int, strategy: Strategy | None, slot: int | Non
         "orchestrator:pr": pr,
         "orchestrator:previewStrategy": chosen or "shared",
     })
+    if buckets is not None and buckets != "prefix":
+        config["orchestrator:previewBuckets"] = buckets
     if slot is not None:
         config["orchestrator:previewSlot"] = slot
     if own_secrets:

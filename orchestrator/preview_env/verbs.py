@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator import pipeline, stacks
 from orchestrator.core import envs
-from orchestrator.core.envs import Strategy
+from orchestrator.core.envs import BucketMode, Strategy
 from orchestrator.core.errors import (
     BadInput,
     Locked,
@@ -69,7 +69,7 @@ def parse_prs(text: str) -> set[int]:
 
 def up(ctx: Context, *, pr: str, base: str, meta: Path, app_root: Path | None, strategy: Strategy | None,
        template: str | None, own_secrets: Sequence[str], yes: bool, allow_destroy: bool,
-       lock_timeout: float) -> dict[str, Any]:
+       lock_timeout: float, buckets: BucketMode | None = None) -> dict[str, Any]:
     started = time.monotonic()
     number = parse_pr(pr)
     name = env_name(number)
@@ -87,6 +87,10 @@ def up(ctx: Context, *, pr: str, base: str, meta: Path, app_root: Path | None, s
     if existing is not None and strategy is not None and existing.strategy != strategy:
         raise BadInput(f"{name} runs {existing.strategy}; `orchestrator preview-env down --pr {number}` first to "
                        f"make it {strategy}", where="--strategy")
+    kept_buckets = _bucket_mode(existing) if existing is not None else None
+    if kept_buckets is not None and buckets is not None and kept_buckets != buckets:
+        raise BadInput(f"{name} keeps its objects in {kept_buckets} buckets; `orchestrator preview-env down --pr "
+                       f"{number}` first to make them {buckets}", where="--buckets")
     if not yes and not ctx.ui.interactive:
         raise BadInput("preview-env up changes resources and needs --yes when not run interactively; nothing was "
                        "changed", where=f"env {name}")
@@ -101,7 +105,7 @@ def up(ctx: Context, *, pr: str, base: str, meta: Path, app_root: Path | None, s
 
     def derived(slot: int | None) -> tuple[str, envs.Env]:
         text = derive.stack_text(base_env, pr=number, strategy=chosen, slot=slot, template=template_env,
-                                 own_secrets=own_secrets)
+                                 own_secrets=own_secrets, buckets=buckets or kept_buckets)
         return text, stacks.parse(text, name=name, where=f"preview env {name} (derived from {base_env.name})")
 
     text, env = derived(slot)
@@ -134,8 +138,13 @@ def up(ctx: Context, *, pr: str, base: str, meta: Path, app_root: Path | None, s
         ctx.ui.success(f"{name} is up in {seconds:.1f} s ({env.strategy} on {base_env.name}): created {what}")
     else:
         ctx.ui.success(f"{name} is up in {seconds:.1f} s ({env.strategy} on {base_env.name}): no changes")
-    return {"pr": number, "env": name, "base": base_env.name, "strategy": env.strategy, "slot": slot,
+    return {"pr": number, "env": name, "base": base_env.name, "strategy": env.strategy, "buckets": env.buckets,
+            "slot": slot,
             "created": created, "seconds": seconds, **{k: v for k, v in result.items() if k not in ("env",)}}
+
+
+def _bucket_mode(preview: PreviewEnv) -> BucketMode:
+    return stacks.parse(preview.stack, name=preview.env, where=f"preview env {preview.env} (its descriptor)").buckets
 
 
 def _free_slot(store: Store, base: str, env: str) -> int:

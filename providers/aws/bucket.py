@@ -135,10 +135,11 @@ class RuntimeConfigStore(Component):
 def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     assert isinstance(res.spec, Bucket)
-    lent = session.borrowed.bucket(res.name) if session.borrowed is not None else None
+    prefixed = session.borrowed is not None and session.plan.env.prefixes_buckets
+    lent = session.borrowed.bucket(res.name) if prefixed and session.borrowed is not None else None
     if lent is not None:
         return _borrow(session, res, lent)
-    if session.borrowed is not None:
+    if prefixed and session.borrowed is not None:
         session.warn(res, f"base env {session.borrowed.base} lends no bucket {res.name!r}: this env gets its own")
     comp = BucketComponent(session, res)
     record: dict[str, Any] = {"encore_name": res.name, "cloud_name": comp.bucket.bucket}

@@ -107,7 +107,7 @@ def deploy_borrowed(session: GcpSession, res: PlannedResource) -> Deployed:
 
 def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: GcpSession = ctx.target
-    if session.borrowed is not None:
+    if session.borrowed is not None and session.plan.env.prefixes_buckets:
         return deploy_borrowed(session, res)
     comp = BucketComponent(session, res)
     assert isinstance(res.spec, Bucket)

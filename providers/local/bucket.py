@@ -36,7 +36,8 @@ def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     name = res.names["bucket"]
     rec = session.record(res.key)
     rec["server"] = servers.EMULATOR.name
-    lent = (ctx.plan.borrowed or {}).get("buckets", {}).get(bucket.name) if session.lender is not None else None
+    prefixed = session.lender is not None and ctx.plan.env.prefixes_buckets
+    lent = (ctx.plan.borrowed or {}).get("buckets", {}).get(bucket.name) if prefixed else None
     if lent is not None:
         if not _exists(s3, lent):
             raise BadInput(f"base env's bucket {lent} is missing from its emulator: redeploy the base env",

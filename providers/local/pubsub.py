@@ -18,7 +18,7 @@ from orchestrator.core.errors import BadInput
 from orchestrator.core.model import DeliveryGuarantee, Kind, Subscription, Topic
 from providers.base import Context, Deployed
 from providers.local import ownership, servers
-from providers.local.servers.emulator import emulator_list
+from providers.local.servers.emulator import emulator_list, side_by_side
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import PlannedResource
@@ -225,29 +225,37 @@ def sweep(session: Session, keep: set[str], *, allow_destroy: bool) -> list[str]
     A leftover queue holding messages is removed only with --allow-destroy (else BadInput, listing them, before
     anything is deleted)."""
     sns, sqs, owner = session.aws("sns"), session.aws("sqs"), ownership.claim(session.dir)
-    topics = {n: a for n, a in _topics(sns).items() if n not in keep and _topic_mark(sns, a) == owner.mark}
-    queues = {n: u for n, u in _queues(sqs).items() if n not in keep and _queue_mark(sqs, u) == owner.mark}
-    full = {n: count for n, u in queues.items() if (count := _messages(sqs, u))}
-    if full and not allow_destroy:
-        raise BadInput(
-            f"{len(full)} queue(s) this env made but no longer records hold messages: "
-            f"{', '.join(f'{n} ({c})' for n, c in sorted(full.items()))}; nothing was removed; "
-            "rerun with --allow-destroy to remove them",
-            where=f"emulator {session.emulator_url}",
-        )
-    for arn in topics.values():
-        _delete_topic(sns, arn)
+    topics = {n: a for n, a in _topics(sns).items() if n not in keep}
+    queues = {n: u for n, u in _queues(sqs).items() if n not in keep}
+    topic_marks = side_by_side(lambda arn: _topic_mark(sns, arn), list(topics.values()))
+    queue_marks = side_by_side(lambda url: _queue_mark(sqs, url), list(queues.values()))
+    topics = {n: a for (n, a), mark in zip(topics.items(), topic_marks, strict=True) if mark == owner.mark}
+    queues = {n: u for (n, u), mark in zip(queues.items(), queue_marks, strict=True) if mark == owner.mark}
+    if not allow_destroy:
+        counts = side_by_side(lambda url: _messages(sqs, url), list(queues.values()))
+        full = {n: count for n, count in zip(queues, counts, strict=True) if count}
+        if full:
+            raise BadInput(
+                f"{len(full)} queue(s) this env made but no longer records hold messages: "
+                f"{', '.join(f'{n} ({c})' for n, c in sorted(full.items()))}; nothing was removed; "
+                "rerun with --allow-destroy to remove them",
+                where=f"emulator {session.emulator_url}",
+            )
+    side_by_side(lambda arn: _delete_topic(sns, arn), list(topics.values()))
     if queues:
         subscribed: dict[str, list[str]] = {}
         for page in sns.get_paginator("list_subscriptions").paginate():
             for sub in page["Subscriptions"]:
                 if sub["Protocol"] == "sqs":
                     subscribed.setdefault(sub["Endpoint"], []).append(sub["SubscriptionArn"])
-        for url in queues.values():
+
+        def remove(url: str) -> None:
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             for sub_arn in subscribed.get(arn, []):
                 sns.unsubscribe(SubscriptionArn=sub_arn)
             sqs.delete_queue(QueueUrl=url)
+
+        side_by_side(remove, list(queues.values()))
     return [f"topic {n}" for n in sorted(topics)] + [f"queue {n}" for n in sorted(queues)]
 
 

@@ -6,6 +6,8 @@ port in the state before spawning) and hands out one psycopg executor and boto3 
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,8 @@ from providers.local.state import State
 REGION = "us-east-1"
 EMULATOR_KEY = "test"
 """The emulator's access key id and secret: fixed dummies, it listens on loopback only."""
+EMULATED = ("sns", "sqs", "s3")
+"""The emulator's services this target uses: topics, queues, buckets."""
 APP_LISTEN = "127.0.0.1:4000"
 """Where `orchestrator run` makes the app listen; the gateways' base URL."""
 
@@ -68,11 +72,15 @@ class Session:
         self._external_pg = external_postgres(url) if url else None
         self.resumed: set[str] = set()
         """Keys whose intent a killed run left on disk (status `pending`): what it may have half made."""
+        self.made: dict[str, tuple[list[int], int | None]] = {}
+        """Databases made ahead of their handler, side by side (`sql.make_all`): key -> (migrations, version)."""
         self.ports: dict[str, int] = {}
         """The port of each server started (or found running) for this run."""
         self._executor: Any = None
         self._clients: dict[str, Any] = {}
         self._boto: Any = None
+        self._warming: threading.Thread | None = None
+        self._making = threading.Lock()
 
     # ---------------------------------------------------------------- state helpers
 
@@ -161,31 +169,55 @@ class Session:
             self._executor = PgExecutor(self.pg)
         return self._executor
 
-    def aws(self, service: str) -> Any:
-        client = self._clients.get(service)
-        if client is None:
-            import boto3
-            from botocore.config import Config
+    def warm_up(self, services: Collection[str] = EMULATED) -> None:
+        """Make the emulator's clients in a thread (boto3's import and service models take about 0.4 s) while this
+        run waits on PostgreSQL; `aws` waits for it. A failure there is met again, and raised, by `aws`."""
+        if self._warming is not None or self.emulator_port is None:
+            return
 
-            if self._boto is None:
-                self._boto = boto3.Session()
-            client = self._boto.client(
-                service,
-                endpoint_url=self.emulator_url,
-                region_name=REGION,
-                aws_access_key_id=EMULATOR_KEY,
-                aws_secret_access_key=EMULATOR_KEY,
-                config=Config(
-                    retries={"max_attempts": 2, "mode": "standard"},
-                    connect_timeout=5,
-                    read_timeout=30,
-                    s3={"addressing_style": "path"},
-                ),
-            )
-            self._clients[service] = client
+        def make() -> None:
+            with contextlib.suppress(Exception):
+                for service in services:
+                    self._client(service)
+
+        self._warming = threading.Thread(target=make, name="emulator-clients", daemon=True)
+        self._warming.start()
+
+    def aws(self, service: str) -> Any:
+        """The emulator's client for `service` (thread-safe: a sweep runs beside this run's PostgreSQL work)."""
+        if self._warming is not None:
+            self._warming.join()
+        return self._client(service)
+
+    def _client(self, service: str) -> Any:
+        with self._making:  # boto3's Session makes one client at a time
+            return self._clients.get(service) or self._new_client(service)
+
+    def _new_client(self, service: str) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        if self._boto is None:
+            self._boto = boto3.Session()
+        client = self._boto.client(
+            service,
+            endpoint_url=self.emulator_url,
+            region_name=REGION,
+            aws_access_key_id=EMULATOR_KEY,
+            aws_secret_access_key=EMULATOR_KEY,
+            config=Config(
+                retries={"max_attempts": 2, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=30,
+                s3={"addressing_style": "path"},
+            ),
+        )
+        self._clients[service] = client
         return client
 
     def close(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
         if self._executor is not None:
             self._executor.close()
             self._executor = None

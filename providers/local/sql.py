@@ -106,46 +106,85 @@ def deploy_database(ctx: Context, res: PlannedResource) -> Deployed:
     session: Session = ctx.target
     db = res.spec
     assert isinstance(db, Database)
-    rec = session.record(res.key)
-    rec["server"] = servers.POSTGRES.name
-    if not rec.get("password"):
-        rec["password"] = servers.new_password()
-        session.save()
-    ex = session.executor()
-    database, role = res.names["database"], res.names["role"]
-    found = check_marks(session, database=database, role=role)
-    if "database" not in found and rec.get("migration_version") is not None:
-        session.ui.warn(f"database {database} was missing from the server: it is recreated EMPTY")
-    sqladmin.ensure_database(ex, database=database, role=role, password=rec["password"], mark=session.owned().mark)
-    as_app = PgExecutor(replace(ex.endpoint, user=role, password=rec["password"], database=database))
-    try:
-        applied = sqladmin.apply_migrations(
-            as_app,
-            database=database,
-            role=role,
-            migrations=session.migrations.get(db.name, []),
-            non_sequential=db.allow_non_sequential_migrations,
-        )
-    finally:
-        as_app.close()
+    made = session.made.pop(res.key, None)
+    if made is None:
+        prepare(session, res)
+        made = make(session, res)
+    applied, version = made
     if applied:
         session.ui.step(
             f"database {db.name}: applied migration{'s' if len(applied) > 1 else ''} "
             + ", ".join(str(n) for n in applied)
         )
-    rec["migration_version"] = sqladmin.migration_state(ex, database=database)[0]
+    rec = session.record(res.key)
+    rec["migration_version"] = version
     fragment = {
         "sql_databases": [
             {
                 "encore_name": db.name,
-                "cloud_name": database,
+                "cloud_name": res.names["database"],
                 "server": "default",
-                "username": role,
+                "username": res.names["role"],
                 "password": {"value": rec["password"]},
             }
         ]
     }
-    return Deployed(provisioned=fragment, grants_target={"*": database})
+    return Deployed(provisioned=fragment, grants_target={"*": res.names["database"]})
+
+
+def make_all(session: Session, resources: Sequence[PlannedResource]) -> None:
+    """Make several databases side by side (`deploy_database` then finds each in `Session.made`): their marks and
+    passwords first, here, then each database, role and migrations on connections of its own (a CREATE DATABASE
+    and its migrations wait on the disk, most of a new shared preview env's `up`). The first failure is raised once
+    all were tried."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for res in resources:
+        prepare(session, res)
+    with ThreadPoolExecutor(max_workers=len(resources), thread_name_prefix="sql") as pool:
+        futures = {res.key: pool.submit(make, session, res, own_connection=True) for res in resources}
+    for key, future in futures.items():
+        session.made[key] = future.result()
+
+
+def prepare(session: Session, res: PlannedResource) -> None:
+    """The database's password (saved before it is used) and the check that its database and role are ours."""
+    rec = session.record(res.key)
+    rec["server"] = servers.POSTGRES.name
+    if not rec.get("password"):
+        rec["password"] = servers.new_password()
+        session.save()
+    database, role = res.names["database"], res.names["role"]
+    found = check_marks(session, database=database, role=role)
+    if "database" not in found and rec.get("migration_version") is not None:
+        session.ui.warn(f"database {database} was missing from the server: it is recreated EMPTY")
+
+
+def make(session: Session, res: PlannedResource, *, own_connection: bool = False) -> tuple[list[int], int | None]:
+    """The database and its role (marked), then its migrations as that role: (migrations applied, version)."""
+    db = res.spec
+    assert isinstance(db, Database)
+    password = session.state.resources[res.key]["password"]
+    shared = session.executor()
+    ex = PgExecutor(shared.endpoint) if own_connection else shared
+    database, role = res.names["database"], res.names["role"]
+    try:
+        sqladmin.ensure_database(ex, database=database, role=role, password=password, mark=session.owned().mark)
+        as_app = PgExecutor(replace(ex.endpoint, user=role, password=password, database=database))
+        try:
+            applied = sqladmin.apply_migrations(
+                as_app,
+                database=database,
+                role=role,
+                migrations=session.migrations.get(db.name, []),
+                non_sequential=db.allow_non_sequential_migrations,
+            )
+        finally:
+            as_app.close()
+        return applied, sqladmin.migration_state(ex, database=database)[0]
+    finally:
+        if own_connection:
+            ex.close()
 
 
 def check_marks(session: Session, *, database: str, role: str) -> dict[str, str | None]:

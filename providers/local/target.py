@@ -284,6 +284,7 @@ def _deploy(plan: Plan, opts: Options, ui: UI, inputs: _Inputs) -> None:
             recreated = sql.missing(session)
             for line in recreated:
                 ui.warn(line)
+        session.warm_up()  # after psycopg's import: boto3's runs while PostgreSQL makes the databases
         for key in changes.removed:
             _remove(session, key)
         fragments = _apply(plan, session, changes)
@@ -412,17 +413,17 @@ def _apply(plan: Plan, session: Session, changes: Changes) -> list[dict[str, Any
     ctx = Context(plan=plan, target=session)
     fragments = []
     touched = set(changes.added) | set(changes.changed)
+    ahead = [res for res in plan.resources if res.kind is Kind.SQL and res.key in touched]
     for res in plan.resources:
+        if len(ahead) > 1 and res.key == ahead[0].key:  # several databases to make: side by side, intents first
+            for each in ahead:
+                _intend(session, each)
+            sql.make_all(session, ahead)
         rec = session.record(res.key)
         # Only kinds that leave something on a server need their intent on disk before it is made.
         durable = res.key in touched and res.kind in REMOVERS
-        if rec.get("status") == "pending":
-            session.resumed.add(res.key)
-        if res.key in touched:
-            rec.update(kind=res.kind.value, names=res.names, fingerprint=fingerprint(res), status="pending")
-        if durable:
-            session.save()
-            crashpoint(f"intent:{res.key}")
+        if res.key not in session.made:
+            _intend(session, res, touched=res.key in touched, save=durable)
         deployed: Deployed = TABLE.handler(res.kind)(ctx, res)
         ctx.deployed[res.key] = deployed
         fragments.append(dict(deployed.provisioned))
@@ -434,6 +435,19 @@ def _apply(plan: Plan, session: Session, changes: Changes) -> list[dict[str, Any
             session.save()
             crashpoint(f"done:{res.key}")
     return fragments
+
+
+def _intend(session: Session, res: PlannedResource, *, touched: bool = True, save: bool = True) -> None:
+    """A resource a killed run left `pending` is resumed (`Session.resumed`: it may be half made); one this run
+    makes or changes is `pending` from here on, on disk when `save`."""
+    rec = session.record(res.key)
+    if rec.get("status") == "pending":
+        session.resumed.add(res.key)
+    if touched:
+        rec.update(kind=res.kind.value, names=res.names, fingerprint=fingerprint(res), status="pending")
+    if save:
+        session.save()
+        crashpoint(f"intent:{res.key}")
 
 
 def _planned_names(plan: Plan) -> set[str]:
@@ -653,8 +667,19 @@ def _drop_borrowed(env: Env, state: State, ui: UI, owner: Owner | None, lent: Le
         return
     session = Session(env, state, ui, owner=owner, lender=lent.state)
     session.borrow(found)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from providers.local import bucket, pubsub
+
+    databases = {k: rec for k, rec in state.resources.items() if _kind(k) is Kind.SQL}
+    if databases and session.pg is not None:
+        import psycopg  # noqa: F401  (first: the sweep's boto3 import then runs while the databases drop)
+    # Topics and queues go by one sweep (by mark: what is recorded and what a killed run left), on the emulator
+    # while PostgreSQL drops the databases; the state changes only here, after both.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sweep")
     try:
-        databases = {k: rec for k, rec in state.resources.items() if _kind(k) is Kind.SQL}
+        swept = (pool.submit(pubsub.sweep, session, set(), allow_destroy=True)
+                 if session.emulator_port is not None else None)
         if databases and session.pg is not None:
             for rec in databases.values():
                 rec["status"] = "removing"
@@ -665,21 +690,19 @@ def _drop_borrowed(env: Env, state: State, ui: UI, owner: Owner | None, lent: Le
                 del state.resources[key]
                 ui.step(f"removed {key}")
             session.save()
-        # Topics and queues go with the sweep below (by mark: what is recorded and what a killed run left).
         for key in [k for k in state.resources if _kind(k) in (Kind.BUCKET, Kind.CACHE)]:
             _remove(session, key)
         if session.pg is not None:
             sql.sweep(session, set())
-        if session.emulator_port is not None:
-            from providers.local import bucket, pubsub
-
-            for line in pubsub.sweep(session, set(), allow_destroy=True):
+        if swept is not None:
+            for line in swept.result():
                 ui.step(f"removed {line}")
             bucket.sweep(session, set(), allow_destroy=True)
         for key in [k for k in state.resources if _kind(k) in (Kind.TOPIC, Kind.SUBSCRIPTION)]:
             del state.resources[key]
         session.save()
     finally:
+        pool.shutdown(wait=True)
         session.close()
 
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -250,3 +251,34 @@ def test_the_derived_stack_takes_the_base_and_drops_its_sizes(tmp_path: Path) ->
                              name="pr-12", where="derived")
     assert templated.settings.gateway_base_url == "https://pr-12.preview.example.com"
     assert (templated.ttl_hours, templated.strategy, templated.base) == (24, "isolated", "prod")
+
+
+def test_bucket_mode_comes_from_the_flag_then_the_template_never_the_base(tmp_path: Path) -> None:
+    from orchestrator import stacks
+    from orchestrator.preview_env import derive
+
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  orchestrator:cloud: local\n  orchestrator:envType: "
+                                               "production\n  orchestrator:previewBuckets: separate\n")
+    (tmp_path / "Pulumi.tpl.yaml").write_text("config:\n  orchestrator:cloud: local\n  orchestrator:envType: "
+                                              "ephemeral\n  orchestrator:previewBuckets: separate\n")
+    base, template = stacks.load(tmp_path, "prod"), stacks.load(tmp_path, "tpl")
+
+    def mode(**kw: Any) -> tuple[str, bool]:
+        env = stacks.parse(derive.stack_text(base, pr=3, strategy=None, slot=None, own_secrets=[], **kw),
+                           name="pr-3", where="derived")
+        return env.buckets, env.prefixes_buckets
+
+    assert mode(template=None) == ("prefix", True)
+    assert mode(template=template) == ("separate", False)
+    assert mode(template=template, buckets="prefix") == ("prefix", True)
+    assert mode(template=None, buckets="separate") == ("separate", False)
+
+
+def test_an_unknown_bucket_mode_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.pr-3.yaml").write_text("config:\n  orchestrator:cloud: local\n  orchestrator:envType: "
+                                               "ephemeral\n  orchestrator:previewBuckets: both\n")
+    from orchestrator import stacks
+    from orchestrator.core.errors import BadInput
+
+    with pytest.raises(BadInput, match="previewBuckets"):
+        stacks.load(tmp_path, "pr-3")

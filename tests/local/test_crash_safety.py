@@ -53,11 +53,11 @@ def forms(project: Project) -> dict[str, Path]:
     return {"full": full, "part": part}
 
 
-def _assert_converged(project: Project, point: str) -> None:
-    state = project.state_doc(ENV)
+def _assert_converged(project: Project, point: str, env: str = ENV) -> None:
+    state = project.state_doc(env)
     assert all(rec["status"] == "ready" for rec in state["resources"].values()), f"after {point}: {state['resources']}"
-    assert project.inventory(ENV) == project.recorded(ENV), f"after a crash at {point}"
-    running = project.servers_running(ENV)
+    assert project.inventory(env) == project.recorded(env), f"after a crash at {point}"
+    running = project.servers_running(env)
     assert all(len(pids) <= 1 for pids in running.values()), f"after a crash at {point}: duplicate servers {running}"
 
 
@@ -79,6 +79,24 @@ def test_killed_deploys_converge_without_orphans(project: Project, forms: dict[s
 
     assert len(set(reached)) >= 10
     project.verify(ENV)
+
+
+@pytest.mark.parametrize("point", ["intent:sql:*", "done:sql:*"])
+def test_databases_made_side_by_side_converge_after_a_kill(project: Project, forms: dict[str, Path],
+                                                           point: str) -> None:
+    """A new env's databases are made together (providers/local/sql.py `make_all`) after every one's intent is on
+    disk: killed before any is made, or after all were made and none is yet recorded as ready, the next run
+    converges with nothing the state does not know."""
+    env = f"crash-dbs-{point.split(':')[0]}"
+    project.stack(env, local={"redis": "server"}, secrets_for=forms["full"])
+    crashed = project.cli(*project.deploy_args(env, forms["full"]), env={"ORCHESTRATOR_CRASH_AT": point})
+    assert crashed.code == -signal.SIGKILL, f"step {point!r} was not reached:\n{crashed}"
+    pending = [k for k, rec in project.state_doc(env)["resources"].items() if k.startswith("sql:")
+               and rec.get("status") == "pending"]
+    assert len(pending) >= (2 if point.startswith("done") else 1), "every intent is on disk before any is made"
+    project.deploy(env, forms["full"])
+    _assert_converged(project, point, env)
+    assert project.cli("destroy", "--env", env, "--yes").code == 0
 
 
 def test_a_bucket_made_but_not_yet_tagged_is_taken_by_the_next_run(project: Project) -> None:

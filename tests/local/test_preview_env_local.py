@@ -125,7 +125,7 @@ def world(project: Project) -> Iterator[World]:
         world.up(2)
         yield world
     finally:  # the base is destroyed by the project's cleanup only once no preview borrows it
-        for pr in (1, 2, 3, 9):
+        for pr in (1, 2, 3, 4, 9):
             if (project.state / "state" / "envs" / f"pr-{pr}" / "preview.json").exists():
                 world.down(pr, expect=None)
 
@@ -209,6 +209,31 @@ def test_bucket_is_a_prefix_in_the_base_bucket(world: World) -> None:
     listed = s3.list_objects_v2(Bucket=world.base_bucket(), Prefix="pr-1/")["Contents"]
     assert [o["Key"] for o in listed] == ["pr-1/a"]
     assert not [b for b in s3.list_buckets()["Buckets"] if "pr-1" in b["Name"] or "pr-2" in b["Name"]]
+
+
+def test_separate_buckets_are_the_prs_own_on_the_base_emulator(world: World) -> None:
+    """`--buckets separate`: a bucket of the PR's own (its mark, no key prefix) on the base's emulator, no new
+    server; the mode stays until `down`, which removes that bucket with its objects and leaves the base's."""
+    from tests.local.conftest import processes_under
+
+    s3 = world.emulator("s3")
+    before = {o["Key"] for o in s3.list_objects_v2(Bucket=world.base_bucket()).get("Contents", [])}
+    result = world.up(4, "--buckets", "separate", "--json")
+    assert json.loads(result.stdout)["buckets"] == "separate"
+    (bucket,) = world.state("pr-4")["provisioned"]["object_storage"]["buckets"]
+    own = bucket["cloud_name"]
+    assert "key_prefix" not in bucket and own != world.base_bucket() and "pr-4" in own
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=own)["TagSet"]}
+    assert tags[ownership.TAG_KEY] == world.mark("pr-4")
+    assert set(processes_under(world.project.root)) == world.base_pids
+    s3.put_object(Bucket=own, Key="a", Body=b"pr-4")
+    refused = world.up(4, "--buckets", "prefix", expect=2)
+    assert "--buckets" in refused.stderr and "separate" in refused.stderr
+    world.up(4)  # the mode is kept without the flag: no change
+    assert world.state("pr-4")["provisioned"]["object_storage"]["buckets"] == [bucket]
+    world.down(4)
+    assert own not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert {o["Key"] for o in s3.list_objects_v2(Bucket=world.base_bucket()).get("Contents", [])} == before
 
 
 def test_redis_database_index_and_acl_user(world: World) -> None:

@@ -81,6 +81,7 @@ SHARED_STACK = f"""config:
   orchestrator:previewSlot: {SLOT}
 """
 ISOLATED_STACK = SHARED_STACK + "  orchestrator:previewStrategy: isolated\n"
+SEPARATE_STACK = SHARED_STACK.replace(f"pr: {PR}", "pr: 9") + "  orchestrator:previewBuckets: separate\n"
 SYNTH_APPS = ("go", "typescript")
 
 
@@ -96,6 +97,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(STACKS / "Pulumi.aws-prod.yaml", root / "stacks")
     (root / "stacks" / f"Pulumi.pr-{PR}.yaml").write_text(SHARED_STACK)
     (root / "stacks" / "Pulumi.pr-8.yaml").write_text(ISOLATED_STACK.replace(f"pr: {PR}", "pr: 8"))
+    (root / "stacks" / "Pulumi.pr-9.yaml").write_text(SEPARATE_STACK)
     for language in SYNTH_APPS:
         synth.write(synth.synth_app(6, language=language), root / "apps" / language)
     return root
@@ -159,6 +161,27 @@ def test_the_policy_gate_refuses_a_server_in_a_shared_preview(workdir: Path) -> 
     cluster = dict(of_type(graph_of(workdir, "go", "pr-8"), "aws:rds/cluster:Cluster")[0])
     found = policy.blocking(policy.evaluate([*resources, cluster], "ephemeral", aws.RULES))
     assert [v.urn for v in found if v.rule == "PV-08"] == [cluster["urn"]]
+
+
+def test_separate_buckets_are_the_prs_own_and_destroyable(workdir: Path) -> None:
+    """`previewBuckets: separate`: buckets of the PR's own (named with pr-9, force-destroyable, no prefix resource,
+    no grant on the base's buckets) while everything else is still borrowed and nothing is server-class."""
+    resources = graph_of(workdir, "go", "pr-9")
+    assert not {r["type"] for r in resources} & SERVER_CLASS
+    assert of_type(resources, aws.BORROWED) and not of_type(resources, PREFIX_TYPE)
+    buckets = of_type(resources, "aws:s3/bucketV2:BucketV2") or of_type(resources, "aws:s3/bucket:Bucket")
+    assert buckets and all("pr-9" in b["inputs"]["bucket"] and b["inputs"]["forceDestroy"] is True for b in buckets)
+    found = policy.blocking(policy.evaluate(resources, "ephemeral", aws.RULES))
+    assert found == [], "\n".join(map(str, found))
+    base = json.loads(cli(workdir, "runtime-config", "--env", "aws-prod", "--meta", str(meta_of(workdir, "go")),
+                          "--offline", "--format", "infra-json").stdout)
+    doc = json.loads(cli(workdir, "runtime-config", "--env", "pr-9", "--meta", str(meta_of(workdir, "go")),
+                         "--offline", "--format", "infra-json").stdout)
+    base_names = {b["name"] for s in base["object_storage"] for b in s["buckets"].values()}
+    (storage,) = doc["object_storage"]
+    assert storage["buckets"] and all("key_prefix" not in b and b["name"] not in base_names and "pr-9" in b["name"]
+                                      for b in storage["buckets"].values())
+    assert doc["sql_servers"][0]["host"] == base["sql_servers"][0]["host"]
 
 
 def test_the_runtime_config_points_at_the_base_with_the_prs_own_names(workdir: Path) -> None:

@@ -202,6 +202,23 @@ def test_previews_lend_nothing() -> None:
     assert "shares" not in _shared("ts-uptime").outputs
 
 
+def test_separate_buckets_are_the_prs_own_and_destroyable() -> None:
+    """`previewBuckets: separate`: buckets of the PR's own (named with pr-9, force-destroyable, no grant on the base's
+    buckets) while SQL and the network are still the base's and nothing is server-class."""
+    app = _app("synth-typescript")
+    env = stacks.load(_stacks_dir("pr-9", preview_stack(9) + "  orchestrator:previewBuckets: separate\n"), "pr-9")
+    resources = render(build(app, env, shares_from(_base("synth-typescript").outputs))).resources
+    assert not {r["type"] for r in resources} & SERVER_CLASS
+    assert policy.blocking(policy.evaluate(resources, "ephemeral", gcp.RULES)) == []
+    own = [r for r in resources if r["type"] == "gcp:storage/bucket:Bucket" and "orchestrator:gcp:Bucket" in r["urn"]]
+    assert len(own) == len(app.buckets) and all("pr-9" in r["inputs"]["name"] and r["inputs"]["forceDestroy"] is True
+                                                for r in own)
+    lent_names = {b["name"] for b in lent("synth-typescript")["buckets"].values()}
+    members = [r for r in resources if r["type"] == "gcp:storage/bucketIAMMember:BucketIAMMember"]
+    assert members and not {r["inputs"]["bucket"] for r in members} & lent_names
+    assert any(r["type"] == "gcp:sql/database:Database" for r in resources)
+
+
 # ---- baseline, names, grants -----------------------------------------------------------------------------------------
 
 
