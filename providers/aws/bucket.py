@@ -135,12 +135,12 @@ class RuntimeConfigStore(Component):
 def deploy(ctx: Context, res: PlannedResource) -> Deployed:
     session: AwsSession = ctx.target
     assert isinstance(res.spec, Bucket)
-    prefixed = session.borrowed is not None and session.plan.env.prefixes_buckets
-    lent = session.borrowed.bucket(res.name) if prefixed and session.borrowed is not None else None
+    borrowed = session.borrowed if session.plan.env.prefixes_buckets else None
+    lent = borrowed.bucket(res.name) if borrowed is not None else None
     if lent is not None:
         return _borrow(session, res, lent)
-    if prefixed and session.borrowed is not None:
-        session.warn(res, f"base env {session.borrowed.base} lends no bucket {res.name!r}: this env gets its own")
+    if borrowed is not None:
+        session.warn(res, f"base env {borrowed.base} lends no bucket {res.name!r}: this env gets its own")
     comp = BucketComponent(session, res)
     record: dict[str, Any] = {"encore_name": res.name, "cloud_name": comp.bucket.bucket}
     if res.spec.public:

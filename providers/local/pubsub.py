@@ -18,7 +18,8 @@ from orchestrator.core.errors import BadInput
 from orchestrator.core.model import DeliveryGuarantee, Kind, Subscription, Topic
 from providers.base import Context, Deployed
 from providers.local import ownership, servers
-from providers.local.servers.emulator import emulator_list, side_by_side
+from providers.local.parallel import side_by_side
+from providers.local.servers.emulator import emulator_list
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import PlannedResource

@@ -20,6 +20,7 @@ from orchestrator.core.faults import crashpoint
 from orchestrator.ui import UI
 from providers.local import servers
 from providers.local.ownership import Owner
+from providers.local.servers.emulator import SERVICES
 from providers.local.servers.postgres import PG_ADMIN
 from providers.local.settings import settings_of
 from providers.local.state import State
@@ -27,8 +28,6 @@ from providers.local.state import State
 REGION = "us-east-1"
 EMULATOR_KEY = "test"
 """The emulator's access key id and secret: fixed dummies, it listens on loopback only."""
-EMULATED = ("sns", "sqs", "s3")
-"""The emulator's services this target uses: topics, queues, buckets."""
 APP_LISTEN = "127.0.0.1:4000"
 """Where `orchestrator run` makes the app listen; the gateways' base URL."""
 
@@ -169,7 +168,7 @@ class Session:
             self._executor = PgExecutor(self.pg)
         return self._executor
 
-    def warm_up(self, services: Collection[str] = EMULATED) -> None:
+    def warm_up(self, services: Collection[str] = SERVICES) -> None:
         """Make the emulator's clients in a thread (boto3's import and service models take about 0.4 s) while this
         run waits on PostgreSQL; `aws` waits for it. A failure there is met again, and raised, by `aws`."""
         if self._warming is not None or self.emulator_port is None:

@@ -16,6 +16,7 @@ from orchestrator.core.model import Database, Kind
 from providers import sqladmin
 from providers.base import Context, Deployed
 from providers.local import ownership, servers
+from providers.local.parallel import side_by_side
 
 if TYPE_CHECKING:
     from orchestrator.core.plan import Plan, PlannedResource
@@ -137,14 +138,10 @@ def make_all(session: Session, resources: Sequence[PlannedResource]) -> None:
     passwords first, here, then each database, role and migrations on connections of its own (a CREATE DATABASE
     and its migrations wait on the disk, most of a new shared preview env's `up`). The first failure is raised once
     all were tried."""
-    from concurrent.futures import ThreadPoolExecutor
-
     for res in resources:
         prepare(session, res)
-    with ThreadPoolExecutor(max_workers=len(resources), thread_name_prefix="sql") as pool:
-        futures = {res.key: pool.submit(make, session, res, own_connection=True) for res in resources}
-    for key, future in futures.items():
-        session.made[key] = future.result()
+    results = side_by_side(lambda res: make(session, res, own_connection=True), resources)
+    session.made.update(zip((res.key for res in resources), results, strict=True))
 
 
 def prepare(session: Session, res: PlannedResource) -> None:
@@ -219,8 +216,6 @@ def remove(session: Session, key: str, rec: dict[str, Any]) -> None:
 def remove_all(session: Session, records: dict[str, dict[str, Any]]) -> None:
     """`remove` for several databases at once: marks checked one by one, then the drops side by side, each on its
     own connection (a DROP DATABASE waits for the disk: most of a shared preview env's `down` on a busy machine)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     ex = session.executor()
     doomed = []
     for rec in records.values():
@@ -240,9 +235,7 @@ def remove_all(session: Session, records: dict[str, dict[str, Any]]) -> None:
         finally:
             own.close()
 
-    if doomed:
-        with ThreadPoolExecutor(max_workers=len(doomed)) as pool:
-            list(pool.map(drop, doomed))
+    side_by_side(drop, doomed)
 
 
 def leftovers(session: Session, keep: set[str]) -> tuple[list[str], list[str], list[str]]:

@@ -18,9 +18,7 @@ import sys
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 from orchestrator.core.errors import MissingTool
 from orchestrator.core.model import Kind
@@ -44,9 +42,6 @@ from providers.local.servers.process import (
 NAME = "emulator"
 ROLE = "emu"
 """Its system user is `orch-emu-<hash of the state directory>` (process.env_account)."""
-T = TypeVar("T")
-R = TypeVar("R")
-
 EMULATOR_MARKER = "moto.server"
 SERVICES = ("sns", "sqs", "s3")
 _EMULATOR_LAUNCHER = (
@@ -119,19 +114,6 @@ def emulator_answers(port: int) -> bool:
             return resp.status == 200 and b"moto" in resp.read().lower()
     except OSError:
         return False
-
-
-def side_by_side(call: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """`call` on each item, up to 8 at once (boto3 clients are thread-safe; the emulator answers each request on its
-    own thread): a sweep's tag reads and deletes wait on the emulator, not on this process. Results in order; the
-    first failure is raised once all were tried."""
-    if len(items) < 2:
-        return [call(item) for item in items]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(8, len(items)), thread_name_prefix="emulator") as pool:
-        futures = [pool.submit(call, item) for item in items]
-    return [future.result() for future in futures]
 
 
 def emulator_list(port: int, service: str, action: str = "") -> list[str]:
