@@ -207,13 +207,16 @@ class Run:
 def _run(project: Project, args: tuple[str, ...], kill_after: float | None) -> Run:
     start = time.monotonic()
     proc = project.popen(*args)
-    killed = False
+    sent = False
     try:
         proc.wait(timeout=kill_after)
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
-        killed = True
+        sent = True
     _, stderr = proc.communicate(timeout=240)
+    # A run that ended with exit 0 between the timeout and the signal was not killed: it finished first (and is
+    # checked as such); any other exit after the signal is a killed run, which must show SIGKILL.
+    killed = sent and proc.returncode != 0
     return Run(proc.returncode, time.monotonic() - start, stderr, killed)
 
 
